@@ -1,0 +1,68 @@
+/**
+ * Errors meant for people. Every failure that can come from bad input is an S2Error with a
+ * stable code, a sentence that names the file and what is wrong, and optional details.
+ * They cross process boundaries as plain data (toJSON) and are rebuilt on the other side.
+ */
+export type S2ErrorCode =
+  | 'NOT_FOUND'
+  | 'NOT_A_PRODUCT'
+  | 'UNSUPPORTED_PRODUCT'
+  | 'CORRUPT_ZIP'
+  | 'MISSING_FILE'
+  | 'BAD_METADATA'
+  | 'UNKNOWN_BASELINE'
+  | 'CORRUPT_JP2'
+  | 'INVALID_ARGUMENT'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export interface S2ErrorData {
+  code: S2ErrorCode;
+  message: string;
+  file?: string;
+  details?: Record<string, unknown>;
+}
+
+export class S2Error extends Error {
+  readonly code: S2ErrorCode;
+  readonly file: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: S2ErrorCode,
+    message: string,
+    opts: { file?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'S2Error';
+    this.code = code;
+    this.file = opts.file;
+    this.details = opts.details;
+  }
+
+  toJSON(): S2ErrorData {
+    const out: S2ErrorData = { code: this.code, message: this.message };
+    if (this.file !== undefined) out.file = this.file;
+    if (this.details !== undefined) out.details = this.details;
+    return out;
+  }
+
+  static fromJSON(data: S2ErrorData): S2Error {
+    return new S2Error(data.code, data.message, { file: data.file, details: data.details });
+  }
+}
+
+/** Wraps anything thrown into S2Error, keeping S2Errors as they are. */
+export function toS2Error(err: unknown, file?: string): S2Error {
+  if (err instanceof S2Error) return err;
+  if (err instanceof Error && err.name === 'AbortError') {
+    return new S2Error('CANCELLED', 'The operation was cancelled.', { file, cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new S2Error('INTERNAL', file ? `${file}: ${message}` : message, { file, cause: err });
+}
+
+/** Throws a CANCELLED S2Error when the signal has been aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new S2Error('CANCELLED', 'The operation was cancelled.');
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'electron/**/*.test.ts'],
+    // Two cores on CI: JP2 decode workers and GDAL oracles are CPU-heavy.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
