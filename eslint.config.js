@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', '.data/**', 'node_modules/**', 'native-models/build/**'] },
@@ -22,7 +23,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    files: ['scripts/**/*.mjs', 'bin/**/*.js'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['renderer/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -25,6 +25,7 @@ export function hasTool(name: string): boolean {
     }
     toolCache.set(name, ok);
   }
-  if (!ok && process.env.CI) throw new Error(`${name} is required on CI (installed by .ci/run) but is missing.`);
+  if (!ok && process.env.CI)
+    throw new Error(`${name} is required on CI (installed by .ci/run) but is missing.`);
   return ok;
 }

@@ -1,0 +1,48 @@
+/** The CLI's command dispatch, separate from the entry so tests can call it with their own streams. */
+import { runInfo } from './info.js';
+
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+const USAGE = `Usage: s2cloud <command> [options]
+
+Commands:
+  info <product|folder> [--json] [--granule ID]
+      Summarise a Sentinel-2 product (.SAFE folder, .zip, or MTD_MSIL1C/MTD_MSIL2A.xml),
+      or every product found under a folder (recursively). Problems are reported per product.
+
+Options:
+  -h, --help     this text
+  -v, --version  the version
+`;
+
+export async function main(argv: string[], io: CliIo = process): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'info':
+      return runInfo(rest, io);
+    case '-v':
+    case '--version':
+      io.stdout.write(`${await version()}\n`);
+      return 0;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      (command === undefined ? io.stderr : io.stdout).write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr.write(`s2cloud: unknown command '${command}'.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  // electron/cli/main.ts in a checkout, dist/electron/cli/main.js when built.
+  const rel = import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json';
+  const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
