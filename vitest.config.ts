@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'electron/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/e2e/**/*.e2e.test.ts', 'electron/**/*.test.ts'],
     // Two cores on CI: JP2 decode workers and GDAL oracles are CPU-heavy.
     pool: 'forks',
     maxWorkers: 2,

@@ -29,8 +29,11 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-export async function startWebHost(opts: { port?: number; host?: string; handlers?: Handlers } = {}): Promise<WebHost> {
-  const handlers = opts.handlers ?? createHandlers({ name: 'S2 Cloud Studio', version: appVersion(), shell: 'web' });
+export async function startWebHost(
+  opts: { port?: number; host?: string; handlers?: Handlers } = {},
+): Promise<WebHost> {
+  const handlers =
+    opts.handlers ?? createHandlers({ name: 'S2 Cloud Studio', version: appVersion(), shell: 'web' });
   const server = createServer((req, res) => {
     route(req, res, handlers).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -57,7 +60,12 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: Handle
     const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
     if (req.method !== 'POST' || !isInvokeChannel(channel)) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: { code: 'INVALID_ARGUMENT', message: `No API channel '${channel}'.` } }));
+      res.end(
+        JSON.stringify({
+          ok: false,
+          error: { code: 'INVALID_ARGUMENT', message: `No API channel '${channel}'.` },
+        }),
+      );
       return;
     }
     let args: unknown;
@@ -117,7 +125,9 @@ if (isEntry) {
   startWebHost({ port }).then(
     (host) => process.stdout.write(`S2 Cloud Studio is served at ${host.url} (Ctrl+C to stop)\n`),
     (err: unknown) => {
-      process.stderr.write(`Could not start the web host: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `Could not start the web host: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -12,10 +12,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const webOnly = args.includes('--web');
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) {
   console.error('The build failed (see above); not starting.');
   process.exit(build.status ?? 1);
@@ -52,5 +56,8 @@ if (bin) {
         'Serving the same interface to a browser instead. To get the desktop app: npx install-electron',
     );
   }
-  run(process.execPath, [join(root, 'dist', 'electron', 'web-host.js'), ...args.filter((a) => a !== '--web')]);
+  run(process.execPath, [
+    join(root, 'dist', 'electron', 'web-host.js'),
+    ...args.filter((a) => a !== '--web'),
+  ]);
 }

@@ -28,8 +28,7 @@ export type InvokeResult<C extends InvokeChannel> = InvokeChannels[C]['result'];
 
 /** Results cross process boundaries as data; errors too, never as thrown exceptions. */
 export type InvokeResponse<C extends InvokeChannel> =
-  | { ok: true; result: InvokeResult<C> }
-  | { ok: false; error: S2ErrorData };
+  { ok: true; result: InvokeResult<C> } | { ok: false; error: S2ErrorData };
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- events arrive with later features
 export interface EventChannels {}

@@ -1,7 +1,14 @@
 /** Implements the contract by calling core services. Shared by the Electron main process and the web host. */
 import { S2Error, toS2Error } from '../core/errors.js';
 import { discoverProducts, openProduct } from '../core/scene/index.js';
-import type { AppInfo, InvokeArgs, InvokeChannel, InvokeChannels, InvokeResponse, InvokeResult } from './contract.js';
+import type {
+  AppInfo,
+  InvokeArgs,
+  InvokeChannel,
+  InvokeChannels,
+  InvokeResponse,
+  InvokeResult,
+} from './contract.js';
 
 export type Handlers = { [C in InvokeChannel]: (args: InvokeArgs<C>) => Promise<InvokeResult<C>> };
 

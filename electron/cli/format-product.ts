@@ -10,20 +10,29 @@ const MISSION_NAMES: Record<string, string> = {
 /** A readable, aligned summary of one discovery entry (a product, or why it could not be read). */
 export function formatEntry(entry: DiscoveryEntry): string {
   if (!entry.ok) {
-    const where = entry.error.file && entry.error.file !== entry.path ? ` (${entry.error.file})` : '';
+    const file = entry.error.file;
+    const where = file && file !== entry.path && !entry.error.message.includes(file) ? ` (${file})` : '';
     return `✗ ${entry.path}\n  problem      ${entry.error.message}${where}\n`;
   }
   const m = entry.metadata;
   const rows: Array<[string, string]> = [
     ['path', entry.path],
-    ['mission', `${MISSION_NAMES[m.mission] ?? m.mission}   level ${m.level}   format ${formatName(m.format)}`],
+    [
+      'mission',
+      `${MISSION_NAMES[m.mission] ?? m.mission}   level ${m.level}   format ${formatName(m.format)}`,
+    ],
     ['sensing', m.sensingTime],
     ['tile', `${m.tileId}   relative orbit R${String(m.relativeOrbit).padStart(3, '0')}`],
     ['baseline', `${m.processingBaseline}   quantification ${m.quantificationValue}   ${formatOffsets(m)}`],
     ['CRS', `EPSG:${m.epsg}${m.crsName ? ` (${m.crsName})` : ''}`],
     ...formatGrids(m),
     ['cloud cover', m.cloudCover === null ? 'not given' : `${m.cloudCover.toFixed(2)} %`],
-    ['sun', m.sun ? `zenith ${m.sun.zenithMean.toFixed(2)}°, azimuth ${m.sun.azimuthMean.toFixed(2)}°` : 'not given'],
+    [
+      'sun',
+      m.sun
+        ? `zenith ${m.sun.zenithMean.toFixed(2)}°, azimuth ${m.sun.azimuthMean.toFixed(2)}°`
+        : 'not given',
+    ],
     ['viewing', formatViewing(m)],
     ['footprint', formatFootprint(m.footprint)],
     ['bands', formatBands(entry.bands)],

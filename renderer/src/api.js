@@ -11,6 +11,7 @@ export async function invoke(channel, args = {}) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(args),
   });
-  if (!res.ok) return { ok: false, error: { code: 'INTERNAL', message: `The app server answered ${res.status}.` } };
+  if (!res.ok)
+    return { ok: false, error: { code: 'INTERNAL', message: `The app server answered ${res.status}.` } };
   return res.json();
 }

@@ -13,7 +13,12 @@ function el(tag, attrs = {}, ...children) {
 
 function productCard(entry) {
   if (!entry.ok) {
-    return el('article', { class: 'product bad' }, el('h2', {}, entry.path), el('p', { class: 'problem' }, entry.error.message));
+    return el(
+      'article',
+      { class: 'product bad' },
+      el('h2', {}, entry.path),
+      el('p', { class: 'problem' }, entry.error.message),
+    );
   }
   const m = entry.metadata;
   const offsets = [...new Set(Object.values(m.offsets))].join(', ');
@@ -26,13 +31,23 @@ function productCard(entry) {
     ['Quantification / offset', `${m.quantificationValue} / ${offsets}`],
     ['CRS', `EPSG:${m.epsg} ${m.crsName ?? ''}`],
     ['Cloud cover', m.cloudCover === null ? '—' : `${m.cloudCover.toFixed(2)} %`],
-    ['Sun zenith / azimuth', m.sun ? `${m.sun.zenithMean.toFixed(2)}° / ${m.sun.azimuthMean.toFixed(2)}°` : '—'],
+    [
+      'Sun zenith / azimuth',
+      m.sun ? `${m.sun.zenithMean.toFixed(2)}° / ${m.sun.azimuthMean.toFixed(2)}°` : '—',
+    ],
     ['Bands', entry.bands.map((b) => `${b.name}@${b.resolution}m`).join(' ')],
     ['Masks', [...new Set(entry.masks.map((q) => q.kind))].join(', ') || '—'],
   ];
   const table = el('table', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, v))));
   const warnings = entry.warnings.map((w) => el('p', { class: 'warning' }, w));
-  return el('article', { class: 'product' }, el('h2', {}, m.productName), el('p', { class: 'path' }, entry.path), table, ...warnings);
+  return el(
+    'article',
+    { class: 'product' },
+    el('h2', {}, m.productName),
+    el('p', { class: 'path' }, entry.path),
+    table,
+    ...warnings,
+  );
 }
 
 async function run(channel, args) {

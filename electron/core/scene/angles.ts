@@ -1,5 +1,11 @@
 import { at, attr, children, descendants, text, toNumber, type XmlNode } from './xml.js';
-import { SPECTRAL_BANDS, type AngleGrid, type SpectralBand, type SunAngles, type ViewingAngles } from './types.js';
+import {
+  SPECTRAL_BANDS,
+  type AngleGrid,
+  type SpectralBand,
+  type SunAngles,
+  type ViewingAngles,
+} from './types.js';
 
 const EMPTY_GRID: AngleGrid = { colStep: 0, rowStep: 0, rows: 0, cols: 0, values: [] };
 
@@ -7,7 +13,11 @@ const EMPTY_GRID: AngleGrid = { colStep: 0, rowStep: 0, rows: 0, cols: 0, values
 export function parseAngleGrid(node: XmlNode | undefined): AngleGrid {
   if (!node) return { ...EMPTY_GRID, values: [] };
   const rows = children(at(node, 'Values_List'), 'VALUES').map((r) =>
-    text(r) === '' ? [] : text(r).split(/\s+/).map((v) => (v.toLowerCase() === 'nan' ? NaN : Number(v))),
+    text(r) === ''
+      ? []
+      : text(r)
+          .split(/\s+/)
+          .map((v) => (v.toLowerCase() === 'nan' ? NaN : Number(v))),
   );
   const filled = rows.filter((r) => r.length > 0);
   const cols = filled.reduce((m, r) => Math.max(m, r.length), 0);
@@ -65,7 +75,10 @@ export function parseViewingAngles(tileAngles: XmlNode | undefined): ViewingAngl
     grids.set(band, entry);
   }
   const means = new Map<SpectralBand, XmlNode>();
-  for (const m of descendants(at(tileAngles, 'Mean_Viewing_Incidence_Angle_List'), 'Mean_Viewing_Incidence_Angle')) {
+  for (const m of descendants(
+    at(tileAngles, 'Mean_Viewing_Incidence_Angle_List'),
+    'Mean_Viewing_Incidence_Angle',
+  )) {
     const band = SPECTRAL_BANDS[Number(attr(m, 'bandId'))];
     if (band) means.set(band, m);
   }

@@ -21,7 +21,8 @@ export interface Baseline {
 export function parseBaseline(value: string, file: string): Baseline {
   const m = /^(\d{2})\.(\d{2})$/.exec(value.trim());
   if (!m) {
-    const what = value.trim() === '' ? 'has no PROCESSING_BASELINE' : `has processing baseline '${value.trim()}'`;
+    const what =
+      value.trim() === '' ? 'has no PROCESSING_BASELINE' : `has processing baseline '${value.trim()}'`;
     throw new S2Error(
       'UNKNOWN_BASELINE',
       `${file} ${what}; expected a value like '05.10'. The radiometric offsets cannot be trusted, so the product is not opened.`,

@@ -60,7 +60,9 @@ function level(root: { name: string; node: XmlNode }, file: string): ProcessingL
   }
   if (lvl === '1C') return 'L1C';
   if (lvl === '2A') return 'L2A';
-  throw new S2Error('NOT_A_PRODUCT', `${file} is not Sentinel-2 Level-1C or Level-2A product metadata.`, { file });
+  throw new S2Error('NOT_A_PRODUCT', `${file} is not Sentinel-2 Level-1C or Level-2A product metadata.`, {
+    file,
+  });
 }
 
 function required(node: XmlNode, name: string, file: string): string {
@@ -92,7 +94,8 @@ function offsets(node: XmlNode, tag: string, file: string, warnings: string[]): 
   for (const el of descendants(node, tag)) {
     const band = SPECTRAL_BANDS[Number(attr(el, 'band_id') ?? attr(el, 'bandId'))];
     const v = toNumber(text(el));
-    if (band === undefined || v === null) throw new S2Error('BAD_METADATA', `${file} has a malformed ${tag}.`, { file });
+    if (band === undefined || v === null)
+      throw new S2Error('BAD_METADATA', `${file} has a malformed ${tag}.`, { file });
     out[band] = v;
     seen.add(band);
   }
@@ -162,9 +165,13 @@ export function parseProductXml(doc: XmlNode, file: string, fallbackName: string
   const spacecraft = required(node, 'SPACECRAFT_NAME', file);
   const mission = MISSIONS[spacecraft.toUpperCase()];
   if (!mission) {
-    throw new S2Error('BAD_METADATA', `${file} names an unknown spacecraft '${spacecraft}' (expected Sentinel-2A…2D).`, {
-      file,
-    });
+    throw new S2Error(
+      'BAD_METADATA',
+      `${file} names an unknown spacecraft '${spacecraft}' (expected Sentinel-2A…2D).`,
+      {
+        file,
+      },
+    );
   }
   const baseline = parseBaseline(findText(node, 'PROCESSING_BASELINE'), file);
   if (baseline.warning) warnings.push(baseline.warning);
@@ -172,14 +179,18 @@ export function parseProductXml(doc: XmlNode, file: string, fallbackName: string
   const offsetTag = lvl === 'L1C' ? 'RADIO_ADD_OFFSET' : 'BOA_ADD_OFFSET';
   const off = offsets(node, offsetTag, file, warnings);
   if (hasOffsets(baseline) && descendants(node, offsetTag).length === 0) {
-    warnings.push(`${file} has baseline ${baseline.text} (≥ 04.00) but no ${offsetTag}: offsets of 0 are used.`);
+    warnings.push(
+      `${file} has baseline ${baseline.text} (≥ 04.00) but no ${offsetTag}: offsets of 0 are used.`,
+    );
   }
 
   const uri = findText(node, 'PRODUCT_URI') || findText(node, 'PRODUCT_URI_2A');
   const relOrbit = toNumber(required(node, 'SENSING_ORBIT_NUMBER', file));
-  if (relOrbit === null) throw new S2Error('BAD_METADATA', `${file} has a malformed SENSING_ORBIT_NUMBER.`, { file });
+  if (relOrbit === null)
+    throw new S2Error('BAD_METADATA', `${file} has a malformed SENSING_ORBIT_NUMBER.`, { file });
   const gr = granules(node);
-  if (gr.length === 0) throw new S2Error('BAD_METADATA', `${file} lists no granules (Granule_List).`, { file });
+  if (gr.length === 0)
+    throw new S2Error('BAD_METADATA', `${file} lists no granules (Granule_List).`, { file });
   const cloud = toNumber(findText(node, 'Cloud_Coverage_Assessment'));
 
   const info: ProductXmlInfo = {

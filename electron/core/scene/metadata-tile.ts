@@ -2,7 +2,17 @@ import { S2Error } from '../errors.js';
 import type { Grid } from '../raster/grid.js';
 import { parseSunAngles, parseViewingAngles } from './angles.js';
 import { tileFromIdentifier } from './metadata-product.js';
-import { at, attr, children, descendants, findText, rootElement, text, toNumber, type XmlNode } from './xml.js';
+import {
+  at,
+  attr,
+  children,
+  descendants,
+  findText,
+  rootElement,
+  text,
+  toNumber,
+  type XmlNode,
+} from './xml.js';
 import type { Resolution, SunAngles, ViewingAngles } from './types.js';
 
 /** A QI mask as MTD_TL.xml names it: a path from the product root, or a bare file name (old baselines). */
@@ -25,7 +35,11 @@ export interface TileXmlInfo {
 
 const RESOLUTIONS: readonly Resolution[] = [10, 20, 60];
 
-function grids(geocoding: XmlNode | undefined, epsg: number, file: string): Partial<Record<Resolution, Grid>> {
+function grids(
+  geocoding: XmlNode | undefined,
+  epsg: number,
+  file: string,
+): Partial<Record<Resolution, Grid>> {
   const out: Partial<Record<Resolution, Grid>> = {};
   for (const res of RESOLUTIONS) {
     const size = children(geocoding, 'Size').find((s) => attr(s, 'resolution') === String(res));
@@ -33,7 +47,10 @@ function grids(geocoding: XmlNode | undefined, epsg: number, file: string): Part
     if (!size || !pos) continue;
     const n = (node: XmlNode, name: string): number => {
       const v = toNumber(text(at(node, name)));
-      if (v === null) throw new S2Error('BAD_METADATA', `${file}: ${name} at ${res} m is missing or not a number.`, { file });
+      if (v === null)
+        throw new S2Error('BAD_METADATA', `${file}: ${name} at ${res} m is missing or not a number.`, {
+          file,
+        });
       return v;
     };
     // GDAL order; ULX/ULY are the outer corner of the top-left pixel.
@@ -62,14 +79,18 @@ function listedMasks(node: XmlNode): ListedMask[] {
 export function parseTileXml(doc: XmlNode, file: string): TileXmlInfo {
   const root = rootElement(doc);
   if (!root || !/Tile_ID/i.test(root.name)) {
-    throw new S2Error('BAD_METADATA', `${file} is not Sentinel-2 tile metadata (no *_Tile_ID element).`, { file });
+    throw new S2Error('BAD_METADATA', `${file} is not Sentinel-2 tile metadata (no *_Tile_ID element).`, {
+      file,
+    });
   }
   const node = root.node;
   const geocoding = at(node, 'Geometric_Info', 'Tile_Geocoding');
   const code = text(at(geocoding, 'HORIZONTAL_CS_CODE'));
   const epsg = Number(/^EPSG:(\d+)$/i.exec(code)?.[1]);
   if (!Number.isInteger(epsg)) {
-    throw new S2Error('BAD_METADATA', `${file} has no usable HORIZONTAL_CS_CODE (found '${code}').`, { file });
+    throw new S2Error('BAD_METADATA', `${file} has no usable HORIZONTAL_CS_CODE (found '${code}').`, {
+      file,
+    });
   }
   const g = grids(geocoding, epsg, file);
   if (Object.keys(g).length === 0) {

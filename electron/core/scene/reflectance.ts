@@ -48,10 +48,14 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       const q = meta.quantificationValue;
       const noData = meta.noDataValue;
       const method: ResampleMethod =
-        entry.resolution === req.resolution ? 'nearest' : entry.resolution < req.resolution ? 'average' : (req.upsampling ?? 'bilinear');
+        entry.resolution === req.resolution
+          ? 'nearest'
+          : entry.resolution < req.resolution
+            ? 'average'
+            : (req.upsampling ?? 'bilinear');
       const srcGrid = productGrid(product, entry.resolution);
       const srcWin = sourceWindowFor(window, req.resolution, entry.resolution, srcGrid, method);
-      const dn = await decodeWindow(product, entry.path, srcWin, decoder, req.signal);
+      const dn = await decodeWindow(product, entry.path, srcGrid, srcWin, decoder, req.signal);
       // Convert before resampling so averages and interpolation happen in reflectance.
       const refl = new Float32Array(dn.length);
       for (let i = 0; i < dn.length; i++) {
@@ -60,7 +64,12 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       }
       throwIfAborted(req.signal);
       if (entry.resolution === req.resolution) return clipTo(refl, srcWin, window);
-      return resample({ data: refl, window: srcWin, resolution: entry.resolution }, window, req.resolution, method);
+      return resample(
+        { data: refl, window: srcWin, resolution: entry.resolution },
+        window,
+        req.resolution,
+        method,
+      );
     }),
   );
   return { grid: windowGrid(grid, window), bands: [...req.bands], data };
@@ -100,6 +109,7 @@ export async function readClassRaster(
   const decoder = req.decoder ?? getSharedDecoder();
   const src = await product.open(entry.path);
   try {
+    await checkSize(src.name, await decoder.info(src), srcGrid);
     const raster = await decoder.decode(src, { window: srcWin }, req.signal);
     const n = raster.components;
     const components: Uint8Array[] = [];
@@ -125,7 +135,10 @@ export function productGrid(product: Product, resolution: Resolution): Grid {
   if (direct) return direct;
   const base = grids[10] ?? grids[20] ?? grids[60];
   if (!base) {
-    throw new S2Error('BAD_METADATA', `${product.rootName}: the tile metadata gives no grid (Geoposition/Size).`);
+    throw new S2Error(
+      'BAD_METADATA',
+      `${product.rootName}: the tile metadata gives no grid (Geoposition/Size).`,
+    );
   }
   const baseRes = Math.abs(base.transform[1]);
   const [ox, , rx, oy, ry] = base.transform;
@@ -159,22 +172,39 @@ export function pickBandFile(product: Product, name: LayerName, resolution: Reso
 async function decodeWindow(
   product: Product,
   path: string,
+  grid: Grid,
   window: PixelWindow,
   decoder: Jp2Decoder,
   signal: AbortSignal | undefined,
 ): Promise<ArrayLike<number>> {
   const src = await product.open(path);
   try {
+    await checkSize(src.name, await decoder.info(src), grid);
     const raster = await decoder.decode(src, { window }, signal);
     if (raster.components !== 1) {
-      throw new S2Error('CORRUPT_JP2', `${src.name}: expected one band, found ${raster.components} components.`, {
-        file: src.name,
-      });
+      throw new S2Error(
+        'CORRUPT_JP2',
+        `${src.name}: expected one band, found ${raster.components} components.`,
+        {
+          file: src.name,
+        },
+      );
     }
     return raster.data;
   } finally {
     await src.close();
   }
+}
+
+/** A band file must cover its grid exactly, or every pixel would land in the wrong place. */
+async function checkSize(name: string, info: { width: number; height: number }, grid: Grid): Promise<void> {
+  if (info.width === grid.width && info.height === grid.height) return;
+  const res = Math.abs(grid.transform[1]);
+  throw new S2Error(
+    'BAD_METADATA',
+    `${name} is ${info.width} x ${info.height} px but the tile metadata (MTD_TL.xml) gives ${grid.width} x ${grid.height} px at ${res} m: the file was cut or does not belong to this product.`,
+    { file: name, details: { file: [info.width, info.height], metadata: [grid.width, grid.height] } },
+  );
 }
 
 /** Copies the part of `data` (laid out on `from`) that covers `to`. Pixels outside stay NaN. */
@@ -200,9 +230,13 @@ async function inferResolution(product: Product, path: string, decoder?: Jp2Deco
     const g10 = productGrid(product, 10);
     const res = Math.round((g10.width * 10) / info.width);
     if (res !== 10 && res !== 20 && res !== 60) {
-      throw new S2Error('BAD_METADATA', `${src.name}: ${info.width} px wide matches no Sentinel-2 resolution.`, {
-        file: src.name,
-      });
+      throw new S2Error(
+        'BAD_METADATA',
+        `${src.name}: ${info.width} px wide matches no Sentinel-2 resolution.`,
+        {
+          file: src.name,
+        },
+      );
     }
     return res;
   } finally {

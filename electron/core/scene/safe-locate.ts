@@ -33,7 +33,9 @@ function pickProductXml(names: string[]): string | undefined {
 async function locateFolder(folder: string, depth = 0): Promise<LocatedProduct> {
   const entries = await readdir(folder, { withFileTypes: true });
   if (entries.length === 0) {
-    throw new S2Error('NOT_A_PRODUCT', `${folder} is an empty folder, not a Sentinel-2 product.`, { file: folder });
+    throw new S2Error('NOT_A_PRODUCT', `${folder} is an empty folder, not a Sentinel-2 product.`, {
+      file: folder,
+    });
   }
   const xml = pickProductXml(entries.filter((e) => e.isFile()).map((e) => e.name));
   if (xml) return { files: await folderProductFiles(folder), productXml: xml };
@@ -60,13 +62,19 @@ async function locateZip(zipPath: string): Promise<LocatedProduct> {
   const full = candidates.sort((a, b) => a.length - b.length).find((n) => baseOf(n) === xmlEntry);
   if (!full) {
     await zip.close();
-    throw new S2Error('NOT_A_PRODUCT', `${zipPath} is a zip but not a Sentinel-2 product: it has no ${EXPECTED}.`, {
-      file: zipPath,
-    });
+    throw new S2Error(
+      'NOT_A_PRODUCT',
+      `${zipPath} is a zip but not a Sentinel-2 product: it has no ${EXPECTED}.`,
+      {
+        file: zipPath,
+      },
+    );
   }
   const prefix = dirOf(full);
   const strip = prefix === '' ? 0 : prefix.length + 1;
-  const paths = new Set(zip.names.filter((n) => prefix === '' || n.startsWith(`${prefix}/`)).map((n) => n.slice(strip)));
+  const paths = new Set(
+    zip.names.filter((n) => prefix === '' || n.startsWith(`${prefix}/`)).map((n) => n.slice(strip)),
+  );
   const inner = (p: string): string => (prefix === '' ? p : `${prefix}/${p}`);
   const files: ProductFiles = {
     rootName: prefix === '' ? zipPath : `${zipPath}!/${prefix}`,
@@ -93,7 +101,11 @@ export async function locateProduct(path: string): Promise<LocatedProduct> {
   const hint = /MTD_TL|_MTD_L[12][ABC]_TL/i.test(name)
     ? ' It is a granule (tile) metadata file: open the product folder or its product XML instead.'
     : '';
-  throw new S2Error('NOT_A_PRODUCT', `${path} is not a Sentinel-2 product (expected a .SAFE folder, a .zip or ${EXPECTED}).${hint}`, {
-    file: path,
-  });
+  throw new S2Error(
+    'NOT_A_PRODUCT',
+    `${path} is not a Sentinel-2 product (expected a .SAFE folder, a .zip or ${EXPECTED}).${hint}`,
+    {
+      file: path,
+    },
+  );
 }

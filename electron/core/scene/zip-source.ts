@@ -33,7 +33,8 @@ async function readDirectory(path: string): Promise<{ zip: yauzl.ZipFile; entrie
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new S2Error('NOT_FOUND', `${path} does not exist.`, { file: path, cause: err });
+    if (code === 'ENOENT')
+      throw new S2Error('NOT_FOUND', `${path} does not exist.`, { file: path, cause: err });
     throw corrupt(path, err instanceof Error ? err.message : String(err), err);
   }
   const entries: yauzl.Entry[] = [];
@@ -43,7 +44,9 @@ async function readDirectory(path: string): Promise<{ zip: yauzl.ZipFile; entrie
       zip.readEntry();
     });
     zip.on('end', () => resolve());
-    zip.on('error', (err: unknown) => reject(corrupt(path, err instanceof Error ? err.message : String(err), err)));
+    zip.on('error', (err: unknown) =>
+      reject(corrupt(path, err instanceof Error ? err.message : String(err), err)),
+    );
     zip.readEntry();
   }).catch((err: unknown) => {
     zip.close();
@@ -81,7 +84,8 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
 
   const entryOf = (name: string): yauzl.Entry => {
     const e = byName.get(name);
-    if (!e) throw new S2Error('MISSING_FILE', `${path}!/${name} is not in the zip.`, { file: `${path}!/${name}` });
+    if (!e)
+      throw new S2Error('MISSING_FILE', `${path}!/${name} is not in the zip.`, { file: `${path}!/${name}` });
     if (e.isEncrypted()) throw corrupt(path, `entry ${name} is encrypted`);
     return e;
   };
@@ -93,7 +97,8 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
     if (header.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) {
       throw corrupt(path, `bad local header for ${name}`);
     }
-    const start = e.relativeOffsetOfLocalHeader + LOCAL_HEADER_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
+    const start =
+      e.relativeOffsetOfLocalHeader + LOCAL_HEADER_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
     const size = e.uncompressedSize;
     if (start + size > zip.fileSize) throw corrupt(path, `entry ${name} is cut off`);
     const read = async (offset: number, length: number): Promise<Uint8Array> => {
@@ -105,7 +110,9 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
 
   const inflate = async (name: string, e: yauzl.Entry): Promise<Uint8Array> => {
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-      zip.openReadStream(e, (err, s) => (err ? reject(corrupt(path, `${name}: ${err.message}`, err)) : resolve(s))),
+      zip.openReadStream(e, (err, s) =>
+        err ? reject(corrupt(path, `${name}: ${err.message}`, err)) : resolve(s),
+      ),
     );
     const chunks: Buffer[] = [];
     try {
@@ -117,17 +124,19 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
     return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
   };
 
+  const openEntry = async (name: string): Promise<ByteSource> => {
+    const e = entryOf(name);
+    if (e.compressionMethod === STORED) return storedSource(name, e);
+    if (e.compressionMethod === DEFLATED) return memoryByteSource(`${path}!/${name}`, await inflate(name, e));
+    throw corrupt(path, `entry ${name} uses unsupported compression method ${e.compressionMethod}`);
+  };
+
   return {
     path,
     names: [...byName.keys()],
-    async open(name: string): Promise<ByteSource> {
-      const e = entryOf(name);
-      if (e.compressionMethod === STORED) return storedSource(name, e);
-      if (e.compressionMethod === DEFLATED) return memoryByteSource(`${path}!/${name}`, await inflate(name, e));
-      throw corrupt(path, `entry ${name} uses unsupported compression method ${e.compressionMethod}`);
-    },
+    open: openEntry,
     async readText(name: string): Promise<string> {
-      const src = await this.open(name);
+      const src = await openEntry(name);
       return Buffer.from(await src.readAll()).toString('utf8');
     },
     async close(): Promise<void> {

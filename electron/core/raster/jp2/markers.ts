@@ -119,7 +119,8 @@ function parseSpco(seg: Uint8Array, at: number, precincts: boolean, what: string
   if (levels > 32) throw new MarkerError(`${what} declares ${levels} decomposition levels (at most 32)`);
   const cbw = (seg[at + 1] ?? 0) + 2;
   const cbh = (seg[at + 2] ?? 0) + 2;
-  if (cbw > 10 || cbh > 10 || cbw + cbh > 12) throw new MarkerError(`${what} declares an invalid code-block size`);
+  if (cbw > 10 || cbh > 10 || cbw + cbh > 12)
+    throw new MarkerError(`${what} declares an invalid code-block size`);
   const ppx: number[] = [];
   const ppy: number[] = [];
   for (let r = 0; r <= levels; r++) {
@@ -156,7 +157,8 @@ export function parseCoc(seg: Uint8Array, componentCount: number): { component: 
   const component = wide ? v.getUint16(4) : v.getUint8(4);
   const at = wide ? 6 : 5;
   const scoc = v.getUint8(at);
-  if (component >= componentCount) throw new MarkerError(`COC names component ${component} of ${componentCount}`);
+  if (component >= componentCount)
+    throw new MarkerError(`COC names component ${component} of ${componentCount}`);
   return { component, style: parseSpco(seg, at + 1, (scoc & 1) !== 0, 'COC') };
 }
 

@@ -1,0 +1,90 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { S2Error, throwIfAborted, toS2Error } from '../errors.js';
+import { openProduct } from './open.js';
+import { isProductXmlName } from './safe-locate.js';
+import type { DiscoveryEntry } from './types.js';
+
+const CONCURRENCY = 4;
+
+/** Candidate products under `folder`: .SAFE folders (not entered), zips, and loose product XMLs. */
+async function findCandidates(folder: string, signal: AbortSignal | undefined): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    throwIfAborted(signal);
+    const entries = await readdir(dir, { withFileTypes: true });
+    const xml = entries.find((e) => e.isFile() && isProductXmlName(e.name));
+    // A folder holding a product XML is a product (a .SAFE or an unzipped one under another name).
+    if (xml && dir !== folder) {
+      out.push(/\.SAFE$/i.test(dir) ? dir : join(dir, xml.name));
+      return;
+    }
+    if (xml) out.push(join(dir, xml.name));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (/\.SAFE$/i.test(e.name)) out.push(p);
+        else await walk(p);
+      } else if (e.isFile() && /\.zip$/i.test(e.name)) out.push(p);
+    }
+  };
+  await walk(folder);
+  return out.sort();
+}
+
+/**
+ * Finds every product under `folder` (recursively) and opens each to summarise it. A product that
+ * cannot be opened becomes an `ok: false` entry; the others are still listed. A folder with no
+ * product at all gives one NOT_A_PRODUCT entry for the folder itself, so callers show one list.
+ * Throws only when the folder itself cannot be read (NOT_FOUND) or on cancellation (CANCELLED).
+ */
+export async function discoverProducts(
+  folder: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<DiscoveryEntry[]> {
+  const { signal } = opts;
+  let isDir = false;
+  try {
+    isDir = (await stat(folder)).isDirectory();
+  } catch (err) {
+    throw new S2Error('NOT_FOUND', `${folder} does not exist or cannot be read.`, {
+      file: folder,
+      cause: err,
+    });
+  }
+  if (!isDir) throw new S2Error('INVALID_ARGUMENT', `${folder} is not a folder.`, { file: folder });
+
+  const candidates = await findCandidates(folder, signal);
+  if (candidates.length === 0) {
+    const error = new S2Error(
+      'NOT_A_PRODUCT',
+      `${folder} contains no Sentinel-2 product (.SAFE folder, .zip or MTD_MSIL*.xml).`,
+      {
+        file: folder,
+      },
+    );
+    return [{ path: folder, ok: false, error: error.toJSON() }];
+  }
+
+  const results: DiscoveryEntry[] = new Array<DiscoveryEntry>(candidates.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) {
+      throwIfAborted(signal);
+      const i = next++;
+      const path = candidates[i] as string;
+      try {
+        const product = await openProduct(path);
+        await product.close();
+        const { metadata, bands, masks, warnings } = product;
+        results[i] = { path, ok: true, metadata, bands, masks, warnings };
+      } catch (err) {
+        results[i] = { path, ok: false, error: toS2Error(err, path).toJSON() };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker));
+  throwIfAborted(signal);
+  return results;
+}

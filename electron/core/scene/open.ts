@@ -1,0 +1,125 @@
+import { S2Error } from '../errors.js';
+import type { ByteSource } from '../raster/byte-source.js';
+import { buildCatalogue } from './catalogue.js';
+import { parseProductXml, type ProductGranuleRef } from './metadata-product.js';
+import { parseTileXml } from './metadata-tile.js';
+import { baseOf, dirOf, type ProductFiles } from './product-files.js';
+import { locateProduct } from './safe-locate.js';
+import { parseXml } from './xml.js';
+import type { Granule, OpenOptions, Product, ProductMetadata } from './types.js';
+
+/** The granule XML: MTD_TL.xml (SAFE compact) or S2A_OPER_MTD_L1C_TL_*.xml (PDGS), directly in the granule folder. */
+function granuleXmlPath(id: string, paths: ReadonlySet<string>): string | null {
+  const dir = `GRANULE/${id}`;
+  const xmls = [...paths].filter((p) => dirOf(p) === dir && /\.xml$/i.test(p));
+  return xmls.find((p) => baseOf(p) === 'MTD_TL.xml') ?? xmls.find((p) => /MTD/i.test(baseOf(p))) ?? null;
+}
+
+function pickGranule(
+  granules: ProductGranuleRef[],
+  wanted: string | undefined,
+  file: string,
+): ProductGranuleRef {
+  if (wanted === undefined) return granules[0] as ProductGranuleRef;
+  const w = wanted.toUpperCase().replace(/^T(?=\d{2}[A-Z]{3}$)/, '');
+  const hit = granules.find((g) => g.id.toUpperCase() === w || g.tileId === w);
+  if (!hit) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `${file} has no granule '${wanted}'. Its granules: ${granules.map((g) => `${g.id}${g.tileId ? ` (${g.tileId})` : ''}`).join(', ')}.`,
+      { file, details: { granules: granules.map((g) => g.id) } },
+    );
+  }
+  return hit;
+}
+
+async function readMetadata(
+  files: ProductFiles,
+  productXml: string,
+  opts: OpenOptions,
+): Promise<Pick<Product, 'metadata' | 'bands' | 'masks' | 'warnings'>> {
+  const productFile = `${files.rootName}/${productXml}`;
+  const info = parseProductXml(
+    parseXml(await files.readText(productXml), productFile),
+    productFile,
+    baseOf(files.rootName.replace(/\\/g, '/')),
+  );
+  const selected = pickGranule(info.granules, opts.granule, productFile);
+  const granules: Granule[] = info.granules.map((g) => ({
+    id: g.id,
+    tileId: g.tileId,
+    metadataPath: granuleXmlPath(g.id, files.paths) ?? `GRANULE/${g.id}/MTD_TL.xml`,
+  }));
+  const granule = granules.find((g) => g.id === selected.id) as Granule;
+  if (!files.paths.has(granule.metadataPath)) {
+    throw new S2Error(
+      'MISSING_FILE',
+      `${files.rootName}/GRANULE/${granule.id} has no granule metadata (MTD_TL.xml): the grid and CRS cannot be read.`,
+      { file: `${files.rootName}/${granule.metadataPath}` },
+    );
+  }
+  const tileFile = `${files.rootName}/${granule.metadataPath}`;
+  const tile = parseTileXml(parseXml(await files.readText(granule.metadataPath), tileFile), tileFile);
+  const tileId = tile.tileId ?? selected.tileId;
+  if (tileId === null)
+    throw new S2Error('BAD_METADATA', `${tileFile} names no tile (TILE_ID).`, { file: tileFile });
+  granule.tileId = tileId;
+
+  const cat = buildCatalogue({
+    level: info.level,
+    granule: selected,
+    paths: files.paths,
+    listedMasks: tile.masks,
+    rootName: files.rootName,
+  });
+  const metadata: ProductMetadata = {
+    productName: info.productName,
+    mission: info.mission,
+    level: info.level,
+    format: info.format,
+    sensingTime: info.sensingTime,
+    tileId,
+    relativeOrbit: info.relativeOrbit,
+    processingBaseline: info.baseline.text,
+    quantificationValue: info.quantificationValue,
+    offsets: info.offsets,
+    noDataValue: info.noDataValue,
+    saturatedValue: info.saturatedValue,
+    epsg: tile.epsg,
+    crsName: tile.crsName,
+    grids: tile.grids,
+    footprint: info.footprint,
+    cloudCover: info.cloudCover,
+    sun: tile.sun,
+    viewing: tile.viewing,
+    granules,
+    granule,
+  };
+  if (info.aotQuantificationValue !== undefined)
+    metadata.aotQuantificationValue = info.aotQuantificationValue;
+  if (info.wvpQuantificationValue !== undefined)
+    metadata.wvpQuantificationValue = info.wvpQuantificationValue;
+  return { metadata, bands: cat.bands, masks: cat.masks, warnings: [...info.warnings, ...cat.warnings] };
+}
+
+/**
+ * Opens a Sentinel-2 L1C or L2A product: a .SAFE folder, a .zip of one (read in place), or its
+ * product XML. Everything comes from the metadata; missing band files become warnings.
+ */
+export async function openProduct(path: string, opts: OpenOptions = {}): Promise<Product> {
+  const { files, productXml } = await locateProduct(path);
+  let read: Awaited<ReturnType<typeof readMetadata>>;
+  try {
+    read = await readMetadata(files, productXml, opts);
+  } catch (err) {
+    await files.close();
+    throw err;
+  }
+  return {
+    sourcePath: path,
+    rootName: files.rootName,
+    ...read,
+    open: (p: string): Promise<ByteSource> => files.open(p),
+    close: () => files.close(),
+  };
+}
