@@ -44,7 +44,7 @@ export async function discoverProducts(
   opts: { signal?: AbortSignal } = {},
 ): Promise<DiscoveryEntry[]> {
   const { signal } = opts;
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(folder)).isDirectory();
   } catch (err) {
