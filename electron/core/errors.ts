@@ -12,6 +12,8 @@ export type S2ErrorCode =
   | 'BAD_METADATA'
   | 'UNKNOWN_BASELINE'
   | 'CORRUPT_JP2'
+  | 'BAD_MODEL'
+  | 'BAD_MODEL_CARD'
   | 'INVALID_ARGUMENT'
   | 'CANCELLED'
   | 'INTERNAL';

@@ -38,21 +38,22 @@ export class CodecError extends Error {}
  * works offline and from both the TS sources and dist/.
  */
 export class OpenJpegWasm {
-  private messages: string[] = [];
-  private constructor(private readonly decoder: J2KDecoder) {}
+  private constructor(
+    private readonly decoder: J2KDecoder,
+    private readonly messages: string[],
+  ) {}
 
   static async load(): Promise<OpenJpegWasm> {
     const require = createRequire(import.meta.url);
     const factory = require('@cornerstonejs/codec-openjpeg/decodewasmjs') as Factory;
     const wasmBinary = readFileSync(require.resolve('@cornerstonejs/codec-openjpeg/decodewasm'));
-    let self: OpenJpegWasm | undefined;
+    const messages: string[] = [];
     // OpenJPEG reports errors only through its message callbacks, which the module prints.
     const sink = (s: string): void => {
-      if (s.startsWith('[ERROR]') || s.startsWith('[WARNING]')) self?.messages.push(s.trim());
+      if (s.startsWith('[ERROR]') || s.startsWith('[WARNING]')) messages.push(s.trim());
     };
     const mod = await factory({ wasmBinary, print: sink, printErr: sink });
-    self = new OpenJpegWasm(new mod.J2KDecoder());
-    return self;
+    return new OpenJpegWasm(new mod.J2KDecoder(), messages);
   }
 
   /**
@@ -60,7 +61,7 @@ export class OpenJpegWasm {
    * byte order) of the `width` x `height` tile.
    */
   decode(req: TileDecodeRequest): Uint8Array {
-    this.messages = [];
+    this.messages.length = 0;
     this.decoder.getEncodedBuffer(req.codestream.length).set(req.codestream);
     this.decoder.decodeSubResolution(req.level, 0);
     const errors = this.messages.filter((m) => m.startsWith('[ERROR]'));

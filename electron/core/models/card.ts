@@ -1,0 +1,98 @@
+/**
+ * Model cards: everything the engine needs to run a segmentation model on a Sentinel-2 product
+ * and turn its output into the class schema. One JSON file per model, `native-models/<id>/model.json`;
+ * validated by card-validate.ts, loaded by card-load.ts.
+ */
+
+/** Sentinel-2 MSI band names, as the product metadata spells them. */
+export const S2_BANDS = [
+  'B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B10', 'B11', 'B12',
+] as const; // prettier-ignore
+export type S2Band = (typeof S2_BANDS)[number];
+
+export const PROCESSING_LEVELS = ['L1C', 'L2A'] as const;
+export type ProcessingLevel = (typeof PROCESSING_LEVELS)[number];
+
+/** The product's class schema (KappaMask's classes, with 0 for no data). */
+export const MASK_CLASS = {
+  noData: 0,
+  clear: 1,
+  cloud: 2,
+  semiTransparentCloud: 3,
+  cloudShadow: 4,
+} as const;
+export type MaskClass = (typeof MASK_CLASS)[keyof typeof MASK_CLASS];
+
+export const CARD_SCHEMA_VERSION = 1;
+
+export interface CardInput {
+  /** ONNX input name; absent = the model's only input. */
+  name?: string;
+  /** Bands in channel order. */
+  bands: S2Band[];
+  levels: ProcessingLevel[];
+  /** Resolution (m) the engine resamples the bands to before inference. */
+  resolution: number;
+  /** Resolution (m) the model was trained at, when it differs (documentation only). */
+  trainedResolution?: number;
+  /**
+   * reflectance = (DN + offset) / quantification with the product's own RADIO_ADD_OFFSET /
+   * BOA_ADD_OFFSET and QUANTIFICATION_VALUE; then (x - mean[i]) / std[i] when given.
+   */
+  scaling: { kind: 'reflectance'; mean?: number[]; std?: number[] };
+  layout: 'NCHW';
+}
+
+export interface CardTiling {
+  /** Tile side in pixels at the working resolution. */
+  size: number;
+  /** Every side fed to the model must be a multiple of this (the network's total downsampling). */
+  multiple: number;
+  /** Pixels cropped from each tile edge (overlap between neighbouring tiles is twice this). */
+  margin: number;
+  /** How the scene edge is padded up to `multiple`. */
+  padding: 'reflect' | 'zero';
+}
+
+/**
+ * How model outputs become classes. sigmoid: one channel of probability; `threshold` splits it
+ * into `classes[0]` (above) and `otherwise` (at or below). softmax / logits: argmax over the
+ * channels, channel i becoming `classes[i]`.
+ */
+export type CardOutput =
+  | {
+      name?: string;
+      kind: 'sigmoid';
+      channels: 1;
+      classes: [MaskClass];
+      threshold: number;
+      otherwise: MaskClass;
+    }
+  | { name?: string; kind: 'softmax' | 'logits'; channels: number; classes: MaskClass[] };
+
+export interface CardFile {
+  /** File name inside the built-models folder. */
+  name: string;
+  /** Expected sha256 of the ONNX file; null when the user supplies a file we cannot pin. */
+  sha256: string | null;
+  /** built: converted here from `weights`; download: fetched from `url`; user: supplied by the user. */
+  origin: 'built' | 'download' | 'user';
+  url?: string;
+  /** Source weights a built model is converted from. */
+  weights?: { name: string; sha256: string; url?: string };
+}
+
+export interface ModelCard {
+  schema: typeof CARD_SCHEMA_VERSION;
+  id: string;
+  name: string;
+  version: string;
+  source: { url: string; citation?: string };
+  licence: string;
+  input: CardInput;
+  tiling: CardTiling;
+  output: CardOutput;
+  file: CardFile;
+  /** Plain-language caveats shown to the user (e.g. trained on Landsat; untested weights). */
+  notes: string[];
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { S2Error } from '../errors.js';
+import { sniffOnnx } from './onnx/sniff.js';
+
+export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
+
+/** Fastest first. CPU last: it is always bundled and always works. */
+export const DEFAULT_PROVIDERS: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
+
+export interface SessionOptions {
+  providers?: readonly ProviderName[];
+  /** Intra-op threads; defaults to os.availableParallelism(). */
+  threads?: number;
+  /** Receives the one line saying which provider runs the model (default: console.info). */
+  log?: (line: string) => void;
+}
+
+export interface ModelSession {
+  session: ort.InferenceSession;
+  provider: ProviderName;
+  file: string;
+  threads: number;
+}
+
+const CUDA_LIBRARY: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'libonnxruntime_providers_cuda.so',
+  win32: 'onnxruntime_providers_cuda.dll',
+};
+
+/**
+ * onnxruntime-node bundles CPU and WebGPU; the CUDA provider is a separate download (its install
+ * script, skipped offline). Asking for it when absent throws, so look for the library first.
+ */
+export function cudaLibraryPresent(): boolean {
+  const lib = CUDA_LIBRARY[process.platform];
+  if (!lib) return false;
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    return existsSync(join(pkg, 'bin', 'napi-v6', process.platform, process.arch, lib));
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (text.split('\n')[0] ?? text).slice(0, 200);
+}
+
+/**
+ * Opens an ONNX model, trying each execution provider on its own (ONNX Runtime does not fall back
+ * when a listed provider fails to initialise) and keeping the first that loads the model.
+ * A file that is not a loadable ONNX model becomes a BAD_MODEL S2Error naming it.
+ */
+export async function createSession(file: string, options: SessionOptions = {}): Promise<ModelSession> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new S2Error('NOT_FOUND', `${file}: cannot read the model file.`, { file, cause: err });
+  }
+  const sniff = sniffOnnx(bytes);
+  if (!sniff.ok) {
+    throw new S2Error('BAD_MODEL', `${file}: not a valid ONNX model (${sniff.reason}).`, { file });
+  }
+  const threads = options.threads ?? availableParallelism();
+  const log = options.log ?? ((line: string): void => console.info(line));
+  const skipped: string[] = [];
+  for (const provider of options.providers ?? DEFAULT_PROVIDERS) {
+    if (provider === 'cuda' && !cudaLibraryPresent()) {
+      skipped.push('cuda: provider libraries not installed');
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      const why = skipped.length > 0 ? ` (skipped ${skipped.join('; ')})` : '';
+      log(`onnxruntime: ${file} runs on ${provider}, ${threads} threads${why}`);
+      return { session, provider, file, threads };
+    } catch (err) {
+      skipped.push(`${provider}: ${firstLine(err)}`);
+    }
+  }
+  throw new S2Error(
+    'BAD_MODEL',
+    `${file}: no execution provider could load the model (${skipped.join('; ')}).`,
+    {
+      file,
+      details: { attempts: skipped },
+    },
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * JPEG 2000 decoding for Sentinel-2: per-tile, parallel, bit-exact with OpenJPEG.
+ * Plain Node (worker_threads + OpenJPEG WASM); no Electron.
+ */
+import { Jp2Decoder, type Jp2DecoderOptions } from './decoder.js';
+
+export { Jp2Decoder, type Jp2DecoderOptions } from './decoder.js';
+export { defaultWorkerCount } from './pool.js';
+export type { DecodedRaster, DecodeRequest, Jp2Info, SampleArray } from './types.js';
+
+let shared: Jp2Decoder | undefined;
+
+/** The process-wide decoder (created on first use; options apply only to that first call). */
+export function getSharedDecoder(opts?: Jp2DecoderOptions): Jp2Decoder {
+  shared ??= new Jp2Decoder(opts);
+  return shared;
+}
+
+/** Stops the process-wide decoder's workers; the next getSharedDecoder() starts a new one. */
+export async function destroySharedDecoder(): Promise<void> {
+  const d = shared;
+  shared = undefined;
+  await d?.destroy();
+}

@@ -1,0 +1,129 @@
+/**
+ * npm run models -- build [--weights DIR]            convert every card's Keras weights to ONNX
+ * npm run models -- install <file|url> [--card ID] [--sha256 HEX]
+ *                                                     install an ONNX (or a Keras HDF5, converted)
+ * npm run models -- list                              cards and whether their ONNX file is in place
+ *
+ * Built and installed files go to native-models/build/ (git-ignored), each with a .sha256 file.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ModelCard } from '../electron/core/models/card.js';
+import { loadCards } from '../electron/core/models/card-load.js';
+import { downloadVerified } from '../electron/core/models/download.js';
+import { sha256File } from '../electron/core/models/files.js';
+import { buildModel, findWeights, installFromFile } from '../electron/core/models/install.js';
+import { S2Error } from '../electron/core/errors.js';
+
+const MODELS = import.meta.dirname;
+const BUILD = join(MODELS, 'build');
+/** The project's read-only shared folder, beside the repository. */
+const SHARED_MODELS = resolve(MODELS, '../../shared/models');
+
+const cardFile = (card: ModelCard): string => join(MODELS, card.id, 'model.json');
+
+async function build(cards: ModelCard[], weightsDir: string | undefined): Promise<number> {
+  let missing = 0;
+  for (const card of cards.filter((c) => c.file.origin === 'built')) {
+    const name = card.file.weights?.name ?? '';
+    const weights = await findWeights(name, weightsDir ? [resolve(weightsDir)] : [SHARED_MODELS]);
+    if (!weights) {
+      console.log(`${card.id}: weights ${name} not found (give --weights DIR); skipped`);
+      missing++;
+      continue;
+    }
+    const t0 = performance.now();
+    const r = await buildModel(card, weights, BUILD, cardFile(card));
+    console.log(`${card.id}: ${r.file} sha256 ${r.sha256} (${Math.round(performance.now() - t0)} ms)`);
+  }
+  return missing > 0 && weightsDir ? 1 : 0;
+}
+
+async function pickCard(cards: ModelCard[], id: string | undefined, source: string): Promise<ModelCard> {
+  if (id) {
+    const card = cards.find((c) => c.id === id);
+    if (!card)
+      throw new S2Error(
+        'INVALID_ARGUMENT',
+        `No card "${id}" in ${MODELS} (have ${cards.map((c) => c.id).join(', ')}).`,
+      );
+    return card;
+  }
+  // Without --card, recognise the file by its hash or name.
+  const sha = existsSync(source) ? await sha256File(source) : '';
+  const name = basename(source);
+  const card = cards.find(
+    (c) =>
+      c.file.sha256 === sha ||
+      c.file.weights?.sha256 === sha ||
+      c.file.name === name ||
+      c.file.weights?.name === name,
+  );
+  if (!card) throw new S2Error('INVALID_ARGUMENT', `${source}: no card matches this file; pass --card ID.`);
+  return card;
+}
+
+async function install(
+  cards: ModelCard[],
+  source: string,
+  id: string | undefined,
+  sha256: string | undefined,
+): Promise<void> {
+  let file = source;
+  if (/^https?:\/\//.test(source)) {
+    const card = await pickCard(cards, id, '');
+    const keras = /\.(h5|hdf5|keras)$/i.test(new URL(source).pathname);
+    const expected = sha256 ?? (keras ? card.file.weights?.sha256 : card.file.sha256);
+    if (!expected)
+      throw new S2Error('INVALID_ARGUMENT', `${source}: no sha256 to check it against; pass --sha256 HEX.`);
+    file = join(BUILD, '.downloads', keras ? (card.file.weights?.name ?? 'weights.hdf5') : card.file.name);
+    console.log(`downloading ${source}`);
+    await downloadVerified(source, file, expected);
+  } else if (sha256 && (await sha256File(file)) !== sha256) {
+    throw new S2Error('BAD_MODEL', `${file}: sha256 differs from --sha256 ${sha256}.`, { file });
+  }
+  const card = await pickCard(cards, id, file);
+  const r = await installFromFile(card, resolve(file), BUILD, cardFile(card));
+  console.log(`${card.id}: installed ${r.file} sha256 ${r.sha256}`);
+}
+
+async function list(cards: ModelCard[]): Promise<void> {
+  for (const card of cards) {
+    const file = join(BUILD, card.file.name);
+    const state = !existsSync(file)
+      ? card.file.origin === 'built'
+        ? 'not built (npm run models -- build)'
+        : 'not installed (npm run models -- install <file> --card ' + card.id + ')'
+      : card.file.sha256 === null || (await sha256File(file)) === card.file.sha256
+        ? 'ready'
+        : 'sha256 differs from the card';
+    console.log(`${card.id.padEnd(20)} ${state}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { weights: { type: 'string' }, card: { type: 'string' }, sha256: { type: 'string' } },
+  });
+  const [command, source] = positionals;
+  const cards = await loadCards(MODELS);
+  if (command === 'build') return build(cards, values.weights);
+  if (command === 'list') return list(cards).then(() => 0);
+  if (command === 'install' && source)
+    return install(cards, source, values.card, values.sha256).then(() => 0);
+  console.error(
+    'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX] | list',
+  );
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
