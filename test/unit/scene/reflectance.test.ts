@@ -241,3 +241,60 @@ describe.skipIf(!hasTool('gdal_translate'))(
     });
   },
 );
+
+describe.skipIf(!tools)('reflectance and SCL of a generated L2A product (baseline 05.09)', () => {
+  let product: Product;
+  const tmp = mkdtempSync(join(tmpdir(), 's2-l2a-'));
+  beforeAll(async () => {
+    const { safePath } = await makeScene({
+      size: 'small',
+      level: 'L2A',
+      outDir: join(DATA_DIR, 'scenes'),
+      log: () => {},
+    });
+    product = await openProduct(safePath);
+  });
+  afterAll(async () => {
+    await product?.close();
+    await destroySharedDecoder();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('uses BOA_ADD_OFFSET and reads Sen2Cor 20 m files directly at 20 m', async () => {
+    const m = product.metadata;
+    expect(m.level).toBe('L2A');
+    expect(m.offsets.B04).toBe(-1000);
+    const entry = pickBandFile(product, 'B04', 20);
+    expect(entry.resolution).toBe(20); // ESA's own 20 m version, not our average of the 10 m one
+    const win = { x: 5, y: 7, width: 50, height: 30 };
+    const stack = await readReflectance(product, { bands: ['B04'], resolution: 20, window: win });
+    const dn = gdalRead(
+      tmp,
+      join(product.sourcePath, entry.path),
+      ['-srcwin', '5', '7', '50', '30'],
+      'UInt16',
+    );
+    for (let i = 0; i < dn.length; i++) {
+      const v = dn[i]!;
+      expect(stack.data[0]![i]).toBe(
+        v === 0 ? NaN : Math.fround((v + m.offsets.B04) / m.quantificationValue),
+      );
+    }
+  });
+
+  it('reads the SCL class map at 10 m by nearest neighbour, never averaged', async () => {
+    const scl20 = await readClassRaster(product, 'SCL', {
+      resolution: 20,
+      window: { x: 0, y: 0, width: 40, height: 40 },
+    });
+    const scl10 = await readClassRaster(product, 'SCL', {
+      resolution: 10,
+      window: { x: 0, y: 0, width: 80, height: 80 },
+    });
+    for (let y = 0; y < 80; y++)
+      for (let x = 0; x < 80; x++)
+        expect(scl10.components[0]![y * 80 + x]).toBe(scl20.components[0]![(y >> 1) * 40 + (x >> 1)]);
+    const values = new Set(scl20.components[0]);
+    for (const v of values) expect(v).toBeLessThanOrEqual(11);
+  });
+});

@@ -38,6 +38,8 @@ export class LevelEncoder {
   private stripIndex = 0;
   private rowsIn = 0;
   private pending: CogTypedArray | null = null;
+  /** Compression and storing of the last flushed strip. */
+  private inflight: Promise<void> | null = null;
 
   constructor(
     private readonly cfg: LevelConfig,
@@ -120,6 +122,21 @@ export class LevelEncoder {
     }
   }
 
+  /**
+   * Waits for this level's and all smaller levels' compression to end. With `settle`, errors
+   * are swallowed (used before cleanup, so no late write recreates a deleted spill file).
+   */
+  async drain(settle = false): Promise<void> {
+    const p = this.inflight;
+    this.inflight = null;
+    if (p) await (settle ? p.catch(() => undefined) : p);
+    if (this.next) await this.next.encoder.drain(settle);
+  }
+
+  /**
+   * Cuts the strip into tiles and starts compressing them, but only waits for the strip before
+   * it: compression of one strip overlaps with producing the next (2 cores: caller + zlib).
+   */
   private async flushStrip(): Promise<void> {
     this.cfg.checkAborted();
     const { width, spp, tileSize, pad, deflateLevel, alloc, store, level } = this.cfg;
@@ -138,11 +155,17 @@ export class LevelEncoder {
       const bytes = predictTile(tile, tileSize, tileRowLen, spp);
       jobs.push(deflateAsync(bytes, { level: deflateLevel }));
     }
-    const compressed = await Promise.all(jobs);
-    for (let tx = 0; tx < compressed.length; tx++) {
-      await store.add(level, this.stripIndex * this.tilesAcross + tx, compressed[tx]!);
-    }
+    const previous = this.inflight;
+    const first = this.stripIndex * this.tilesAcross;
+    const done = (async (): Promise<void> => {
+      const compressed = await Promise.all(jobs);
+      if (previous) await previous; // keeps the store's tile order (and the first error)
+      for (let tx = 0; tx < compressed.length; tx++) await store.add(level, first + tx, compressed[tx]!);
+    })();
+    done.catch(() => undefined); // handled when awaited; avoids an unhandled rejection meanwhile
+    this.inflight = done;
     this.stripIndex++;
     this.stripRows = 0;
+    if (previous) await previous;
   }
 }

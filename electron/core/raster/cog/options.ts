@@ -128,6 +128,6 @@ export function resolveOptions(path: string, o: CogOptions): ResolvedOptions {
     deflateLevel,
     overviewResampling,
     bigTiff: o.bigTiff ?? 'auto',
-    memoryLimitBytes: o.memoryLimitBytes ?? 256 * 1024 * 1024,
+    memoryLimitBytes: o.memoryLimitBytes ?? 64 * 1024 * 1024,
   };
 }

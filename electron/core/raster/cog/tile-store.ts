@@ -16,6 +16,9 @@ export class TileStore {
   private memBytes = 0;
   private spill: FileHandle | null = null;
   private spillEnd = 0;
+  private disposed = false;
+  /** Adds run one at a time: levels compress concurrently and spilling must not interleave. */
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(
     levelTileCounts: readonly number[],
@@ -30,7 +33,14 @@ export class TileStore {
     return this.spill !== null;
   }
 
-  async add(level: number, index: number, data: Buffer): Promise<void> {
+  add(level: number, index: number, data: Buffer): Promise<void> {
+    const next = this.chain.then(() => this.addNow(level, index, data));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async addNow(level: number, index: number, data: Buffer): Promise<void> {
+    if (this.disposed) throw new Error('The tile store was disposed');
     const tiles = this.levels[level]!;
     if (this.spill === null && this.memBytes + data.length > this.memoryLimit) await this.startSpill();
     if (this.spill === null) {
@@ -59,6 +69,8 @@ export class TileStore {
 
   /** Closes and deletes the spill file; safe to call more than once. */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.chain;
     const fh = this.spill;
     this.spill = null;
     if (fh) await fh.close().catch(() => undefined);

@@ -56,7 +56,7 @@ export interface CogOptions {
   signal?: AbortSignal;
   /**
    * Compressed tiles are kept in memory up to this many bytes, then spilled to a temporary
-   * file beside the output. Default 256 MiB.
+   * file beside the output. Default 64 MiB.
    */
   memoryLimitBytes?: number;
 }

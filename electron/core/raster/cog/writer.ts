@@ -144,6 +144,7 @@ export class CogWriter {
       if (this.rowsWritten !== grid.height) {
         throw this.bad(`only ${this.rowsWritten} of ${grid.height} rows were written.`);
       }
+      await this.levels[0]!.drain();
       this.state = 'finishing';
       const { bytes, bigTiff } = await assembleCog(
         this.tmpPath,
@@ -198,6 +199,7 @@ export class CogWriter {
   /** Removes the temporary files once, however many paths (error, signal, abort) ask for it. */
   private cleanup(): Promise<void> {
     this.cleaning ??= (async (): Promise<void> => {
+      await this.levels[0]!.drain(true);
       await rm(this.tmpPath, { force: true }).catch(() => undefined);
       await this.release();
     })();
