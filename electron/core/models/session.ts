@@ -16,6 +16,8 @@ export interface SessionOptions {
   providers?: readonly ProviderName[];
   /** Intra-op threads; defaults to os.availableParallelism(). */
   threads?: number;
+  /** ONNX Runtime's CPU memory arena (default off: see createSession). */
+  memoryArena?: boolean;
   /** Receives the one line saying which provider runs the model (default: console.info). */
   log?: (line: string) => void;
 }
@@ -47,9 +49,12 @@ export function cudaLibraryPresent(): boolean {
   }
 }
 
-function firstLine(err: unknown): string {
+/** The human part of an ONNX Runtime error: drops its source location and failed-check prefix. */
+function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return (text.split('\n')[0] ?? text).slice(0, 200);
+  const line = text.split('\n')[0] ?? text;
+  const afterCheck = /was false\.\s*(.+)$/.exec(line)?.[1];
+  return (afterCheck ?? line.replace(/^\S+\.cc:\d+ \S+\s*/, '')).slice(0, 160);
 }
 
 /**
@@ -83,12 +88,16 @@ export async function createSession(file: string, options: SessionOptions = {}):
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // The arena keeps the high-water mark of every tile ever run: a 1024 px DL-L8S2-UV tile
+        // peaked at 1.9-2.5 GB RSS with it and 0.8 GB without, at the same speed (2-core CPU).
+        enableCpuMemArena: options.memoryArena ?? false,
+        enableMemPattern: true,
       });
       const why = skipped.length > 0 ? ` (skipped ${skipped.join('; ')})` : '';
       log(`onnxruntime: ${file} runs on ${provider}, ${threads} threads${why}`);
       return { session, provider, file, threads };
     } catch (err) {
-      skipped.push(`${provider}: ${firstLine(err)}`);
+      skipped.push(`${provider}: ${reason(err)}`);
     }
   }
   throw new S2Error(

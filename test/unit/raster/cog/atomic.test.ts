@@ -51,10 +51,11 @@ describe('COG writer: atomic output and cancellation', () => {
       signal: ac.signal,
       memoryLimitBytes: 0, // spill at once, so there is a spill file to clean up too
     });
-    await writer.writeRows(0, [rows(0, 300)]);
+    // Two strips: the second waits for the first to be stored, so the spill file exists.
+    await writer.writeRows(0, [rows(0, 520)]);
     expect(readdirSync(dir).length).toBe(3);
     ac.abort();
-    const err = await writer.writeRows(300, [rows(300, 100)]).catch((e: unknown) => e);
+    const err = await writer.writeRows(520, [rows(520, 50)]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(S2Error);
     expect((err as S2Error).code).toBe('CANCELLED');
     await writer.abort();
