@@ -72,7 +72,8 @@ async function install(
 ): Promise<void> {
   let file = source;
   if (/^https?:\/\//.test(source)) {
-    const card = await pickCard(cards, id, '');
+    if (!id) throw new S2Error('INVALID_ARGUMENT', `${source}: say which model it is with --card ID.`);
+    const card = await pickCard(cards, id, source);
     const keras = /\.(h5|hdf5|keras)$/i.test(new URL(source).pathname);
     const expected = sha256 ?? (keras ? card.file.weights?.sha256 : card.file.sha256);
     if (!expected)

@@ -16,7 +16,10 @@ export async function downloadVerified(
   sha256: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const res = await fetch(url, { signal, redirect: 'follow' });
+  const res = await fetch(url, { signal, redirect: 'follow' }).catch((err: unknown) => {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    throw new S2Error('NOT_FOUND', `${url}: download failed (${cause}).`, { file: url, cause: err });
+  });
   if (!res.ok || !res.body) {
     throw new S2Error('NOT_FOUND', `${url}: download failed (HTTP ${res.status}).`, { file: url });
   }

@@ -1,0 +1,330 @@
+/**
+ * Whole-product sliding-window inference. The product is processed in strips of one tile row:
+ * each strip's bands are read as reflectance (with the margins the tiles need), its tiles are
+ * run in batches, the kept cores become class rows (and probability rows), and the rows are
+ * streamed to Cloud-Optimized GeoTIFF writers. Memory is bounded by one strip, never the tile.
+ */
+import { S2Error, throwIfAborted } from '../../errors.js';
+import { CogWriter, KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
+import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
+import type { Jp2Decoder } from '../../raster/jp2/index.js';
+import { productGrid, readReflectance } from '../../scene/reflectance.js';
+import type { Product, Resolution } from '../../scene/types.js';
+import type { ModelCard } from '../card.js';
+import { classifier, softmaxInPlace } from './classify.js';
+import type { TileRunner } from './runner.js';
+import { planTiles, reflectIndex, spanSourceRange, type TileSpan } from './tiling.js';
+
+export interface PredictProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  elapsedSeconds: number;
+  /** Estimated seconds left, null before the first strip is done. */
+  etaSeconds: number | null;
+}
+
+export interface PredictOptions {
+  card: ModelCard;
+  runner: TileRunner;
+  /** Working resolution; default the card's. */
+  resolution?: Resolution;
+  /** Area to process, on the grid of `resolution`; default the whole product. */
+  window?: PixelWindow;
+  /** Overrides of the card's tiling (tests, memory settings). */
+  tileSize?: number;
+  margin?: number;
+  /** Tiles per network run. Default 1 (CPU gains nothing from batching; GPUs do). */
+  batch?: number;
+  /** Class COG to write (atomically). */
+  classesOut?: string;
+  /** Probability COG to write (float32, one band per output channel). */
+  probabilitiesOut?: string;
+  /** Also return the rasters in memory (small areas, tests). */
+  keepInMemory?: boolean;
+  decoder?: Jp2Decoder;
+  signal?: AbortSignal;
+  onProgress?: (p: PredictProgress) => void;
+}
+
+export interface PredictResult {
+  grid: Grid;
+  resolution: Resolution;
+  tiles: number;
+  /** Pixels per class value 0..4 (0 = no data). */
+  classCounts: number[];
+  timings: { readSeconds: number; inferSeconds: number; writeSeconds: number; totalSeconds: number };
+  classes?: Uint8Array;
+  probabilities?: Float32Array[];
+}
+
+const now = (): number => performance.now() / 1000;
+
+export async function predictProduct(product: Product, opts: PredictOptions): Promise<PredictResult> {
+  const { card, runner, signal } = opts;
+  const t0 = now();
+  checkProduct(product, card);
+  const resolution = opts.resolution ?? (card.input.resolution as Resolution);
+  if (![10, 20, 60].includes(resolution)) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `Resolution ${resolution} m is not a Sentinel-2 grid (10, 20 or 60 m).`,
+    );
+  }
+  const tileGrid = productGrid(product, resolution);
+  const win = opts.window ?? fullWindow(tileGrid);
+  const { width: W, height: H } = win;
+  const plan = planTiles(
+    W,
+    H,
+    opts.tileSize ?? card.tiling.size,
+    opts.margin ?? card.tiling.margin,
+    card.tiling.multiple,
+  );
+  const bands = card.input.bands;
+  const C = bands.length;
+  const K = runner.channels;
+  const classify = classifier(card.output);
+  const mean = card.input.scaling.mean;
+  const std = card.input.scaling.std;
+  const zeroPad = card.tiling.padding === 'zero';
+  const grid = windowGrid(tileGrid, win);
+  const metadata = {
+    MODEL_ID: card.id,
+    MODEL_VERSION: card.version,
+    PRODUCT_ID: product.metadata.productName,
+    RESOLUTION: String(resolution),
+  };
+
+  const classWriter = opts.classesOut
+    ? await CogWriter.open(opts.classesOut, {
+        grid,
+        dataType: 'Uint8',
+        bands: [{ description: `${card.id} classes`, metadata: classNameItems() }],
+        nodata: 0,
+        palette: KAPPAMASK_PALETTE,
+        overviewResampling: 'mode',
+        metadata,
+        signal,
+      })
+    : undefined;
+  const probWriter = opts.probabilitiesOut
+    ? await CogWriter.open(opts.probabilitiesOut, {
+        grid,
+        dataType: 'Float32',
+        bands: Array.from({ length: K }, (_, k) => ({ description: `${card.id} probability ${k}` })),
+        nodata: NaN,
+        overviewResampling: 'average',
+        metadata,
+        signal,
+      })
+    : undefined;
+
+  const classCounts = [0, 0, 0, 0, 0];
+  const keepClasses = opts.keepInMemory ? new Uint8Array(W * H) : undefined;
+  const keepProbs = opts.keepInMemory ? Array.from({ length: K }, () => new Float32Array(W * H)) : undefined;
+  let readSeconds = 0;
+  let inferSeconds = 0;
+  let writeSeconds = 0;
+  let tilesDone = 0;
+
+  try {
+    for (const rowSpan of plan.rows) {
+      throwIfAborted(signal);
+      // Read every row this strip's tiles need (mirrored rows included), full window width.
+      const t1 = now();
+      const { lo, hi } = spanSourceRange(rowSpan, H);
+      const stack = await readReflectance(product, {
+        bands,
+        resolution,
+        window: { x: win.x, y: win.y + lo, width: W, height: hi - lo + 1 },
+        decoder: opts.decoder,
+        signal,
+      });
+      readSeconds += now() - t1;
+
+      const stripH = rowSpan.core1 - rowSpan.core0;
+      const stripClasses = new Uint8Array(W * stripH);
+      const stripProbs = Array.from({ length: K }, () => new Float32Array(W * stripH).fill(NaN));
+      const batchSize = Math.max(1, opts.batch ?? 1);
+      for (let b = 0; b < plan.cols.length; b += batchSize) {
+        const cols = plan.cols.slice(b, b + batchSize);
+        // Tiles of one run must share a shape: the last column may be narrower, so group by width.
+        for (const group of groupByLength(cols)) {
+          const h = rowSpan.inLength;
+          const w = group[0]!.inLength;
+          const input = new Float32Array(group.length * C * h * w);
+          const noData = new Uint8Array(group.length * h * w);
+          group.forEach((colSpan, n) =>
+            gather(stack.data, W, lo, rowSpan, colSpan, H, input, noData, n, h, w, { mean, std, zeroPad }),
+          );
+          const t2 = now();
+          const output = await runner.run(input, [group.length, C, h, w], signal);
+          inferSeconds += now() - t2;
+          group.forEach((colSpan, n) =>
+            scatter(
+              output,
+              noData,
+              n,
+              K,
+              h,
+              w,
+              rowSpan,
+              colSpan,
+              plan.margin,
+              W,
+              stripClasses,
+              stripProbs,
+              classify,
+              card,
+            ),
+          );
+          tilesDone += group.length;
+        }
+        const elapsed = now() - t0;
+        opts.onProgress?.({
+          tilesDone,
+          tilesTotal: plan.count,
+          elapsedSeconds: elapsed,
+          etaSeconds: tilesDone > 0 ? (elapsed / tilesDone) * (plan.count - tilesDone) : null,
+        });
+      }
+      for (const v of stripClasses) classCounts[v] = (classCounts[v] ?? 0) + 1;
+      keepClasses?.set(stripClasses, rowSpan.core0 * W);
+      keepProbs?.forEach((p, k) => p.set(stripProbs[k]!, rowSpan.core0 * W));
+      const t3 = now();
+      await classWriter?.writeRows(rowSpan.core0, [stripClasses]);
+      await probWriter?.writeRows(rowSpan.core0, stripProbs);
+      writeSeconds += now() - t3;
+    }
+    const t4 = now();
+    await classWriter?.finish();
+    await probWriter?.finish();
+    writeSeconds += now() - t4;
+  } catch (err) {
+    await classWriter?.abort();
+    await probWriter?.abort();
+    throw err;
+  }
+  const result: PredictResult = {
+    grid,
+    resolution,
+    tiles: plan.count,
+    classCounts,
+    timings: { readSeconds, inferSeconds, writeSeconds, totalSeconds: now() - t0 },
+  };
+  if (keepClasses) result.classes = keepClasses;
+  if (keepProbs) result.probabilities = keepProbs;
+  return result;
+}
+
+/** The model must accept the product's level and find every band it needs. */
+function checkProduct(product: Product, card: ModelCard): void {
+  const level = product.metadata.level;
+  if (!card.input.levels.includes(level)) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `${card.name} accepts ${card.input.levels.join('/')} products; ${product.metadata.productName} is ${level}.`,
+    );
+  }
+  const present = new Set(product.bands.map((b) => b.name));
+  const missing = card.input.bands.filter((b) => !present.has(b));
+  if (missing.length > 0) {
+    throw new S2Error(
+      'MISSING_FILE',
+      `${card.name} needs band${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${product.metadata.productName} does not have${level === 'L2A' && missing.includes('B10') ? ' (L2A products have no B10)' : ''}.`,
+      { details: { missing } },
+    );
+  }
+}
+
+function classNameItems(): Record<string, string> {
+  const items: Record<string, string> = {};
+  KAPPAMASK_CLASS_NAMES.forEach((name, i) => (items[`CLASS_${i}`] = name));
+  return items;
+}
+
+function groupByLength(spans: TileSpan[]): TileSpan[][] {
+  const groups = new Map<number, TileSpan[]>();
+  for (const s of spans) groups.set(s.inLength, [...(groups.get(s.inLength) ?? []), s]);
+  return [...groups.values()];
+}
+
+/** Copies one tile's input (mirrored or zero-padded at the window edges) into the batch tensor. */
+function gather(
+  bands: Float32Array[],
+  W: number,
+  stripY0: number,
+  rowSpan: TileSpan,
+  colSpan: TileSpan,
+  H: number,
+  input: Float32Array,
+  noData: Uint8Array,
+  n: number,
+  h: number,
+  w: number,
+  s: { mean: number[] | undefined; std: number[] | undefined; zeroPad: boolean },
+): void {
+  const C = bands.length;
+  const colIndex = new Int32Array(w);
+  for (let x = 0; x < w; x++) {
+    const gx = colSpan.in0 + x;
+    colIndex[x] = s.zeroPad && (gx < 0 || gx >= W) ? -1 : reflectIndex(gx, W);
+  }
+  for (let y = 0; y < h; y++) {
+    const gy = rowSpan.in0 + y;
+    const outside = s.zeroPad && (gy < 0 || gy >= H);
+    const srow = (reflectIndex(gy, H) - stripY0) * W;
+    for (let c = 0; c < C; c++) {
+      const band = bands[c]!;
+      const m = s.mean?.[c] ?? 0;
+      const sd = s.std?.[c] ?? 1;
+      const base = ((n * C + c) * h + y) * w;
+      for (let x = 0; x < w; x++) {
+        const sx = colIndex[x]!;
+        const v = outside || sx < 0 ? 0 : (band[srow + sx] as number);
+        if (Number.isNaN(v)) {
+          input[base + x] = 0;
+          noData[(n * h + y) * w + x] = 1;
+        } else {
+          input[base + x] = (v - m) / sd;
+        }
+      }
+    }
+  }
+}
+
+/** Keeps the core of one tile's output: classes (0 where any band had no data) and probabilities. */
+function scatter(
+  output: Float32Array,
+  noData: Uint8Array,
+  n: number,
+  K: number,
+  h: number,
+  w: number,
+  rowSpan: TileSpan,
+  colSpan: TileSpan,
+  margin: number,
+  W: number,
+  classes: Uint8Array,
+  probs: Float32Array[],
+  classify: (v: Float32Array, o: number, stride: number) => number,
+  card: ModelCard,
+): void {
+  const plane = h * w;
+  const logits = card.output.kind === 'logits';
+  for (let y = rowSpan.core0; y < rowSpan.core1; y++) {
+    const ty = y - rowSpan.core0 + margin;
+    for (let x = colSpan.core0; x < colSpan.core1; x++) {
+      const tx = x - colSpan.core0 + margin;
+      const o = n * K * plane + ty * w + tx;
+      const dst = (y - rowSpan.core0) * W + x;
+      if (noData[(n * h + ty) * w + tx]) {
+        classes[dst] = 0;
+        continue;
+      }
+      if (logits) softmaxInPlace(output, o, plane, K);
+      classes[dst] = classify(output, o, plane);
+      for (let k = 0; k < K; k++) probs[k]![dst] = output[o + k * plane] as number;
+    }
+  }
+}
