@@ -1,5 +1,6 @@
 /** The CLI's command dispatch, separate from the entry so tests can call it with their own streams. */
 import { runInfo } from './info.js';
+import { runPredict } from './predict.js';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -13,6 +14,13 @@ Commands:
       Summarise a Sentinel-2 product (.SAFE folder, .zip, or MTD_MSIL1C/MTD_MSIL2A.xml),
       or every product found under a folder (recursively). Problems are reported per product.
 
+  predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities FILE]
+          [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX]
+      Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,
+      2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF;
+      default output <product>_<model>_<res>m.tif, default model dl-l8s2-uv-6b at its card's
+      resolution. Ctrl+C cancels and leaves no partial file.
+
 Options:
   -h, --help     this text
   -v, --version  the version
@@ -23,6 +31,8 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   switch (command) {
     case 'info':
       return runInfo(rest, io);
+    case 'predict':
+      return runPredict(rest, io);
     case '-v':
     case '--version':
       io.stdout.write(`${await version()}\n`);

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { S2Error } from '../core/errors.js';
+import { loadCard } from '../core/models/card-load.js';
+import { predictProduct } from '../core/models/infer/engine.js';
+import { onnxRunner } from '../core/models/infer/runner.js';
+import { builtModelsDir, modelsDir } from '../core/models/paths.js';
+import { createSession, type ProviderName } from '../core/models/session.js';
+import { destroySharedDecoder } from '../core/raster/jp2/index.js';
+import { openProduct } from '../core/scene/index.js';
+import type { Resolution } from '../core/scene/types.js';
+import type { CliIo } from './main.js';
+import { formatSeconds, progressBar } from './progress.js';
+
+export const DEFAULT_MODEL = 'dl-l8s2-uv-6b';
+const CLASS_NAMES = ['no data', 'clear', 'cloud', 'semi-transparent cloud', 'cloud shadow'];
+
+/**
+ * `s2cloud predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities FILE]`:
+ * runs a cloud model over a whole product and writes the class mask as a Cloud-Optimized GeoTIFF.
+ */
+export async function runPredict(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string', default: DEFAULT_MODEL },
+        resolution: { type: 'string' },
+        out: { type: 'string' },
+        probabilities: { type: 'string' },
+        granule: { type: 'string' },
+        providers: { type: 'string' },
+        threads: { type: 'string' },
+        tile: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    io.stderr.write(`s2cloud predict: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (positionals.length !== 1) {
+    io.stderr.write('s2cloud predict: give exactly one product (.SAFE folder, .zip or MTD xml).\n');
+    return 2;
+  }
+  const resolution = values.resolution === undefined ? undefined : Number(values.resolution);
+  if (resolution !== undefined && ![10, 20, 60].includes(resolution)) {
+    io.stderr.write(`s2cloud predict: --resolution must be 10, 20 or 60 (got ${values.resolution}).\n`);
+    return 2;
+  }
+
+  const cardFile = join(modelsDir(), values.model, 'model.json');
+  if (!existsSync(cardFile)) {
+    throw new S2Error('NOT_FOUND', `No model "${values.model}": ${cardFile} does not exist.`, {
+      file: cardFile,
+    });
+  }
+  const card = await loadCard(cardFile);
+  const onnx = join(builtModelsDir(), card.file.name);
+  if (!existsSync(onnx)) {
+    throw new S2Error(
+      'NOT_FOUND',
+      `Model "${card.id}" is not installed (${onnx} is missing): run \`npm run models -- build\`` +
+        ` or \`npm run models -- install <file> --card ${card.id}\`.`,
+      { file: onnx },
+    );
+  }
+  const product = await openProduct(
+    positionals[0]!,
+    values.granule === undefined ? {} : { granule: values.granule },
+  );
+  const res = (resolution ?? card.input.resolution) as Resolution;
+  const out = resolve(values.out ?? `${product.metadata.productName}_${card.id}_${res}m.tif`);
+  try {
+    const model = await createSession(onnx, {
+      providers: values.providers ? (values.providers.split(',') as ProviderName[]) : undefined,
+      threads: values.threads ? Number(values.threads) : undefined,
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
+    const bar = progressBar(io.stderr as { write(s: string): unknown; isTTY?: boolean }, 'predict');
+    const ac = new AbortController();
+    const onSigint = (): void => ac.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      const result = await predictProduct(product, {
+        card,
+        runner: onnxRunner(model, card),
+        resolution: res,
+        tileSize: values.tile ? Number(values.tile) : undefined,
+        classesOut: out,
+        probabilitiesOut: values.probabilities ? resolve(values.probabilities) : undefined,
+        signal: ac.signal,
+        onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
+      });
+      bar.end();
+      const total = result.classCounts.reduce((a, b) => a + b, 0);
+      const valid = total - (result.classCounts[0] ?? 0);
+      io.stdout.write(`${out}\n`);
+      io.stdout.write(
+        `  ${product.metadata.productName}, ${card.id} at ${res} m, ${result.grid.width} x ${result.grid.height} px, ${result.tiles} tiles on ${model.provider}\n`,
+      );
+      result.classCounts.forEach((n, c) => {
+        if (c === 0 || n === 0) return;
+        io.stdout.write(`  ${CLASS_NAMES[c]!.padEnd(24)} ${((100 * n) / Math.max(1, valid)).toFixed(2)} %\n`);
+      });
+      io.stdout.write(
+        `  ${'no data'.padEnd(24)} ${((100 * (result.classCounts[0] ?? 0)) / total).toFixed(2)} % of the tile\n`,
+      );
+      const t = result.timings;
+      io.stdout.write(
+        `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s, write ${t.writeSeconds.toFixed(1)} s)\n`,
+      );
+      return 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await model.session.release();
+    }
+  } finally {
+    await product.close();
+    await destroySharedDecoder();
+  }
+}
