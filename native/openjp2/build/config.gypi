@@ -427,6 +427,7 @@
     "want_separate_host_toolset": 0,
     "nodedir": "/usr",
     "python": "/root/.pyenv/versions/3.11.7/bin/python3",
-    "standalone_static_library": 1
+    "standalone_static_library": 1,
+    "openjp2_include": "/usr/include/openjpeg-2.5"
   }
 }

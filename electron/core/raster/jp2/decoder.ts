@@ -5,6 +5,7 @@ import { S2Error, throwIfAborted } from '../../errors.js';
 import { indexCodestream, type CodestreamIndex } from './codestream.js';
 import { reduceRect, rectToWindow, tileRect, type Rect } from './geometry.js';
 import { M } from './markers.js';
+import type { Jp2Codec } from './native.js';
 import { DecodePool, type JobInput, type PoolOptions } from './pool.js';
 import { buildTileCodestream, readTileParts } from './tile-codestream.js';
 import type { DecodedRaster, DecodeRequest, Jp2Info, SampleArray } from './types.js';
@@ -70,6 +71,11 @@ export class Jp2Decoder {
   /** Worker count of the pool. */
   get workers(): number {
     return this.pool.size;
+  }
+
+  /** The tile codec in use: `native` (libopenjp2 addon) or `wasm` (see PoolOptions.codec). */
+  get codec(): Jp2Codec {
+    return this.pool.codec;
   }
 
   /** Pool occupancy (queued jobs, jobs in flight, jobs per worker). */

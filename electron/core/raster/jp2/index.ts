@@ -1,11 +1,12 @@
 /**
  * JPEG 2000 decoding for Sentinel-2: per-tile, parallel, bit-exact with OpenJPEG.
- * Plain Node (worker_threads + OpenJPEG WASM); no Electron.
+ * Plain Node (worker_threads + OpenJPEG: the optional native addon, else WASM); no Electron.
  */
 import { Jp2Decoder, type Jp2DecoderOptions } from './decoder.js';
 
 export { Jp2Decoder, type Jp2DecoderOptions } from './decoder.js';
 export { defaultWorkerCount } from './pool.js';
+export { loadNativeAddon, resolveCodec, type Jp2Codec, type Jp2CodecChoice } from './native.js';
 export type { DecodedRaster, DecodeRequest, Jp2Info, SampleArray } from './types.js';
 
 let shared: Jp2Decoder | undefined;

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { S2Error } from '../../errors.js';
+import { resolveCodec, type Jp2Codec, type Jp2CodecChoice } from './native.js';
 import type { DecodeJob, WorkerReply } from './protocol.js';
 
 export interface PoolOptions {
@@ -15,6 +16,11 @@ export interface PoolOptions {
   maxInFlight?: number;
   /** Worker script; tests swap it. Default: ./worker.ts or ./worker.js next to this module. */
   workerUrl?: URL;
+  /**
+   * Tile codec: `native` (the optional libopenjp2 addon in native/openjp2), `wasm`, or `auto`
+   * (native when it loads). Default: the S2_JP2_CODEC environment variable, else auto.
+   */
+  codec?: Jp2CodecChoice;
 }
 
 export type JobInput = Omit<DecodeJob, 'id'>;
@@ -67,6 +73,8 @@ function workerEntry(url: URL): URL {
 export class DecodePool {
   readonly size: number;
   readonly maxInFlight: number;
+  /** The codec every worker of this pool decodes with. */
+  readonly codec: Jp2Codec;
   private readonly url: URL;
   private readonly entry: URL;
   private readonly slots: Slot[] = [];
@@ -80,6 +88,7 @@ export class DecodePool {
   constructor(opts: PoolOptions = {}) {
     this.size = Math.max(1, Math.floor(opts.workers ?? defaultWorkerCount()));
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 2 * this.size));
+    this.codec = resolveCodec(opts.codec);
     const ts = import.meta.url.endsWith('.ts');
     this.url = opts.workerUrl ?? new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
     this.entry = workerEntry(this.url);
@@ -147,7 +156,7 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.entry);
+    const worker = new Worker(this.entry, { workerData: { codec: this.codec } });
     this.spawned++;
     const slot: Slot = { worker, jobs: [], lastError: undefined };
     worker.unref(); // an idle pool must not keep the process alive

@@ -1,18 +1,23 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { S2Error } from '../../errors.js';
+import { OpenJpegNative, type Jp2Codec } from './native.js';
 import type { DecodeJob, WorkerReply } from './protocol.js';
-import { CodecError, OpenJpegWasm } from './wasm.js';
+import { CodecError, OpenJpegWasm, type TileDecodeRequest } from './wasm.js';
 
 /**
- * One decode worker: one OpenJPEG WASM instance, jobs handled one at a time in arrival order
- * (the pool relies on that order to know which job was running when a worker dies).
+ * One decode worker: one OpenJPEG instance (native addon or WASM, as the pool chose), jobs
+ * handled one at a time in arrival order (the pool relies on that order to know which job was
+ * running when a worker dies).
  */
 const port = parentPort;
 if (!port) throw new Error('jp2 worker.ts must run in a worker thread');
 
-let wasm: Promise<OpenJpegWasm> = OpenJpegWasm.load();
+const kind: Jp2Codec = (workerData as { codec?: Jp2Codec } | null)?.codec === 'native' ? 'native' : 'wasm';
+const load = (): Promise<{ decode(req: TileDecodeRequest): Uint8Array }> =>
+  kind === 'native' ? Promise.resolve().then(() => OpenJpegNative.load()) : OpenJpegWasm.load();
+let instance = load();
 
-function run(job: DecodeJob, codec: OpenJpegWasm): WorkerReply {
+function run(job: DecodeJob, codec: { decode(req: TileDecodeRequest): Uint8Array }): WorkerReply {
   try {
     const out = codec.decode({ ...job, codestream: new Uint8Array(job.codestream) });
     // Hand over a buffer of exactly the tile's size so it can be transferred without a copy.
@@ -21,7 +26,7 @@ function run(job: DecodeJob, codec: OpenJpegWasm): WorkerReply {
     return { id: job.id, ok: true, data: data as ArrayBuffer };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof CodecError)) wasm = OpenJpegWasm.load(); // a trap can leave the instance unusable
+    if (!(err instanceof CodecError)) instance = load(); // a trap can leave the instance unusable
     const code = err instanceof CodecError ? 'CORRUPT_JP2' : 'INTERNAL';
     return { id: job.id, ok: false, error: new S2Error(code, message).toJSON() };
   }
@@ -32,9 +37,9 @@ port.on('message', (job: DecodeJob) => {
   chain = chain.then(async () => {
     let reply: WorkerReply;
     try {
-      reply = run(job, await wasm);
+      reply = run(job, await instance);
     } catch (err) {
-      const message = `could not load the OpenJPEG WASM decoder: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `could not load the OpenJPEG ${kind === 'native' ? 'native' : 'WASM'} decoder: ${err instanceof Error ? err.message : String(err)}`;
       reply = { id: job.id, ok: false, error: new S2Error('INTERNAL', message).toJSON() };
     }
     port.postMessage(reply, reply.ok ? [reply.data] : []);
