@@ -33,7 +33,7 @@ function findOpenJpeg() {
   }
   for (const prefix of ['/usr', '/usr/local', '/opt/homebrew', '/opt/local']) {
     const inc = join(prefix, 'include');
-    let dirs = [];
+    let dirs;
     try {
       dirs = readdirSync(inc).filter((d) => /^openjpeg-2\.\d+$/.test(d));
     } catch {
@@ -95,14 +95,22 @@ function main() {
       { encoding: 'utf8' },
     );
     if (check.status === 0) {
-      return say(`built ${OUT.slice(ROOT.length + 1)} (OpenJPEG ${check.stdout.trim()}); JP2 decoding uses it.`);
+      return say(
+        `built ${OUT.slice(ROOT.length + 1)} (OpenJPEG ${check.stdout.trim()}); JP2 decoding uses it.`,
+      );
     }
     rmSync(OUT, { force: true });
     const why = (check.stderr || '').trim().split('\n')[0];
     return say(`built but does not load (${why}); JP2 decoding uses WASM.`);
   }
   const log = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.trim().split('\n');
-  const err = log.filter((l) => /error/i.test(l)).slice(0, 3).join(' | ') || log.slice(-1)[0] || r.error?.message;
+  const err =
+    log
+      .filter((l) => /error/i.test(l))
+      .slice(0, 3)
+      .join(' | ') ||
+    log.slice(-1)[0] ||
+    r.error?.message;
   rmSync(OUT, { force: true });
   return say(`build failed (${err}); JP2 decoding uses WASM.`);
 }
@@ -110,6 +118,8 @@ function main() {
 try {
   main();
 } catch (err) {
-  say(`skipped after an unexpected error (${err instanceof Error ? err.message : String(err)}); JP2 decoding uses WASM.`);
+  say(
+    `skipped after an unexpected error (${err instanceof Error ? err.message : String(err)}); JP2 decoding uses WASM.`,
+  );
 }
 process.exitCode = 0;

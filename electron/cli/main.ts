@@ -15,7 +15,7 @@ Commands:
       or every product found under a folder (recursively). Problems are reported per product.
 
   predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities FILE]
-          [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX]
+          [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX] [--max-memory GB]
       Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,
       2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF;
       default output <product>_<model>_<res>m.tif, default model dl-l8s2-uv-6b at its card's

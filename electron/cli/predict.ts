@@ -35,6 +35,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         providers: { type: 'string' },
         threads: { type: 'string' },
         tile: { type: 'string' },
+        'max-memory': { type: 'string' },
       },
     });
   } catch (err) {
@@ -90,6 +91,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         runner: onnxRunner(model, card),
         resolution: res,
         tileSize: values.tile ? Number(values.tile) : undefined,
+        maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,
         classesOut: out,
         probabilitiesOut: values.probabilities ? resolve(values.probabilities) : undefined,
         signal: ac.signal,

@@ -1,20 +1,22 @@
 /**
- * JP2 decode benchmark: our tile-parallel WASM decoder against opj_decompress and gdal_translate
- * on one full-size band (e.g. a 10980 x 10980 10 m band made by test/fixtures/make-scene.ts).
+ * JP2 decode benchmark: our tile-parallel decoder, with each codec (the native libopenjp2 addon
+ * when built, and OpenJPEG WASM), against opj_decompress and gdal_translate on one full-size band
+ * (default: B02 of the full-size scene made by `node --import tsx test/fixtures/make-scene.ts --size full`).
  *
- *   node --import tsx test/bench/jp2-decode.bench.ts path/to/band.jp2 [--workers N] [--repeat N]
+ *   node --import tsx test/bench/jp2-decode.bench.ts [path/to/band.jp2] [--workers N] [--repeat N]
  *
- * Each measurement runs in its own process so peak RSS is that run's alone. Our output is
- * checked bit for bit against opj_decompress (SHA-1 of the little-endian samples).
+ * Each measurement runs in its own process so peak RSS is that run's alone; with --repeat N the
+ * table shows the median run. Our output is checked bit for bit against opj_decompress (SHA-1 of
+ * the little-endian samples).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileByteSource } from '../../electron/core/raster/byte-source.js';
-import { Jp2Decoder } from '../../electron/core/raster/jp2/index.js';
+import { Jp2Decoder, loadNativeAddon, type Jp2Codec } from '../../electron/core/raster/jp2/index.js';
 
 export interface BenchRow {
   tool: string;
@@ -34,8 +36,8 @@ export interface Jp2BenchResult {
   tiles: number;
   workers: number;
   rows: BenchRow[];
-  /** Whether our output hashed equal to opj_decompress's, per level. */
-  bitExact: Record<number, boolean>;
+  /** Whether our output hashed equal to opj_decompress's, per codec and level ("native L0"). */
+  bitExact: Record<string, boolean>;
   markdown: string;
 }
 
@@ -50,10 +52,10 @@ interface ChildResult {
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Child mode: one cold decode (pool start, WASM load, all tiles), reported as JSON on stdout. */
-async function child(file: string, level: number, workers: number): Promise<void> {
+/** Child mode: one cold decode (pool start, codec load, all tiles), reported as JSON on stdout. */
+async function child(file: string, level: number, workers: number, codec: Jp2Codec): Promise<void> {
   const t0 = performance.now();
-  const decoder = new Jp2Decoder({ workers });
+  const decoder = new Jp2Decoder({ workers, codec });
   const src = await fileByteSource(file);
   const info = await decoder.info(src);
   const r = await decoder.decode(src, { level });
@@ -147,14 +149,16 @@ function table(rows: BenchRow[], opjWall: Record<number, number>): string {
   return lines.join('\n');
 }
 
-/** Best (lowest wall time) of `n` runs: the machine may be shared, the minimum is the least disturbed. */
-async function best(n: number, run: () => Promise<Measured>): Promise<Measured> {
-  let min: Measured | undefined;
-  for (let i = 0; i < n; i++) {
-    const m = await run();
-    if (!min || m.wallMs < min.wallMs) min = m;
-  }
-  return min as Measured;
+/** Median (by `wall`, default the process's wall time) of `n` runs: the machine may be shared. */
+async function median(
+  n: number,
+  run: () => Promise<Measured>,
+  wall: (m: Measured) => number = (m) => m.wallMs,
+): Promise<Measured> {
+  const runs: Measured[] = [];
+  for (let i = 0; i < Math.max(1, n); i++) runs.push(await run());
+  runs.sort((a, b) => wall(a) - wall(b));
+  return runs[Math.floor((runs.length - 1) / 2)] as Measured;
 }
 
 /** Benchmarks one JP2 band at levels 0 and 1; prints progress with `log`. */
@@ -169,31 +173,42 @@ export async function runJp2Bench(
   const dir = mkdtempSync(join(tmpdir(), 'jp2-bench-'));
   const rows: BenchRow[] = [];
   const opjWall: Record<number, number> = {};
-  const bitExact: Record<number, boolean> = {};
+  const bitExact: Record<string, boolean> = {};
+  const loaded = loadNativeAddon();
+  const codecs: Jp2Codec[] = 'addon' in loaded ? ['native', 'wasm'] : ['wasm'];
+  if ('error' in loaded) log(`native codec not benchmarked: ${loaded.error}`);
   let meta: ChildResult | undefined;
   try {
     for (const level of levels) {
-      const argv = ['--import', 'tsx', SELF, '--child', file, String(level), String(workers)];
-      const ours = await best(repeat, () => measure(process.execPath, argv));
-      meta = JSON.parse(ours.stdout) as ChildResult;
-      rows.push({
-        tool: `Jp2Decoder (${workers} workers)`,
-        level,
-        wallMs: meta.wallMs,
-        cpuS: ours.cpuS,
-        peakRssMb: ours.peakRssMb,
-        sha1: meta.sha1,
-      });
-      log(`ours     level ${level}: ${(meta.wallMs / 1000).toFixed(2)} s, ${ours.peakRssMb.toFixed(0)} MB`);
+      const ours: Record<string, string> = {};
+      for (const codec of codecs) {
+        const argv = ['--import', 'tsx', SELF, '--child', file, String(level), String(workers), codec];
+        // Our wall time is the decode's own (pool start, codec load, all tiles), without tsx's start-up.
+        const own = (r: Measured): number => (JSON.parse(r.stdout) as ChildResult).wallMs;
+        const m = await median(repeat, () => measure(process.execPath, argv), own);
+        meta = JSON.parse(m.stdout) as ChildResult;
+        ours[codec] = meta.sha1;
+        rows.push({
+          tool: `Jp2Decoder ${codec} (${workers} workers)`,
+          level,
+          wallMs: meta.wallMs,
+          cpuS: m.cpuS,
+          peakRssMb: m.peakRssMb,
+          sha1: meta.sha1,
+        });
+        log(
+          `${codec.padEnd(8)} level ${level}: ${(meta.wallMs / 1000).toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB`,
+        );
+      }
       if (has('opj_decompress')) {
         const out = join(dir, 'opj.rawl'); // planar little-endian samples: hashable against ours
-        const r = await best(repeat, () =>
+        const r = await median(repeat, () =>
           measure('opj_decompress', ['-threads', '2', '-r', String(level), '-i', file, '-o', out]),
         );
         const sha1 = createHash('sha1').update(readFileSync(out)).digest('hex');
         rmSync(out);
         opjWall[level] = r.wallMs;
-        bitExact[level] = sha1 === meta.sha1;
+        for (const codec of codecs) bitExact[`${codec} L${level}`] = sha1 === ours[codec];
         rows.push({
           tool: 'opj_decompress -threads 2',
           level,
@@ -203,14 +218,14 @@ export async function runJp2Bench(
           sha1,
         });
         log(
-          `opj      level ${level}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB, bit-exact ${bitExact[level]}`,
+          `opj      level ${level}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB, bit-exact ${JSON.stringify(bitExact)}`,
         );
       }
       if (has('gdal_translate')) {
         const out = join(dir, `gdal-${level}.envi`);
         // -outsize 1/2^n makes GDAL's JP2OpenJPEG driver decode the reduced resolution level.
         const size = level > 0 ? ['-outsize', `${100 / 2 ** level}%`, `${100 / 2 ** level}%`] : [];
-        const r = await best(repeat, () =>
+        const r = await median(repeat, () =>
           measure('gdal_translate', ['-q', '-of', 'ENVI', ...size, file, out]),
         );
         rmSync(out, { force: true });
@@ -240,18 +255,29 @@ export async function runJp2Bench(
   };
 }
 
+/** B02 of the full-size L1C scene under .data/scenes/full-L1C, if it has been built. */
+function defaultBand(): string | undefined {
+  const root = resolve(SELF, '../../../.data/scenes/full-L1C');
+  if (!existsSync(root)) return undefined;
+  const hit = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((p) => /IMG_DATA[\\/][^\\/]*_B02\.jp2$/.test(p))
+    .sort()[0];
+  return hit ? join(root, hit) : undefined;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    await child(args[1] as string, Number(args[2]), Number(args[3]));
+    await child(args[1] as string, Number(args[2]), Number(args[3]), args[4] as Jp2Codec);
     return;
   }
-  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? defaultBand();
   const w = args.indexOf('--workers');
   const rep = args.indexOf('--repeat');
   if (!file) {
     console.error(
-      'usage: node --import tsx test/bench/jp2-decode.bench.ts band.jp2 [--workers N] [--repeat N]',
+      'usage: node --import tsx test/bench/jp2-decode.bench.ts [band.jp2] [--workers N] [--repeat N]\n' +
+        '(no band given and no full-size scene: node --import tsx test/fixtures/make-scene.ts --size full)',
     );
     process.exitCode = 2;
     return;

@@ -4,6 +4,7 @@
  * run in batches, the kept cores become class rows (and probability rows), and the rows are
  * streamed to Cloud-Optimized GeoTIFF writers. Memory is bounded by one strip, never the tile.
  */
+import { totalmem } from 'node:os';
 import { S2Error, throwIfAborted } from '../../errors.js';
 import { CogWriter, KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
@@ -13,7 +14,7 @@ import type { Product, Resolution } from '../../scene/types.js';
 import type { ModelCard } from '../card.js';
 import { classifier, softmaxInPlace } from './classify.js';
 import type { TileRunner } from './runner.js';
-import { planTiles, reflectIndex, spanSourceRange, type TileSpan } from './tiling.js';
+import { planTiles, reflectIndex, spanSourceRange, type TilePlan, type TileSpan } from './tiling.js';
 
 export interface PredictProgress {
   tilesDone: number;
@@ -44,6 +45,8 @@ export interface PredictOptions {
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
   onProgress?: (p: PredictProgress) => void;
+  /** Refuse to start when the estimated peak memory is above this. Default 80 % of the machine's memory. */
+  maxMemoryBytes?: number;
 }
 
 export interface PredictResult {
@@ -83,6 +86,16 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   const bands = card.input.bands;
   const C = bands.length;
   const K = runner.channels;
+  const estimate = estimateMemory(plan, W, H, C, K, opts);
+  const limit = opts.maxMemoryBytes ?? 0.8 * totalmem();
+  if (estimate > limit) {
+    const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `Masking ${product.metadata.productName} at ${resolution} m with ${opts.tileSize ?? card.tiling.size} px tiles needs about ${gb(estimate)} GB, above the ${gb(limit)} GB allowed: use smaller tiles, a coarser resolution or a higher memory limit.`,
+      { details: { estimateBytes: estimate, limitBytes: limit } },
+    );
+  }
   const classify = classifier(card.output);
   const mean = card.input.scaling.mean;
   const std = card.input.scaling.std;
@@ -215,6 +228,29 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   if (keepClasses) result.classes = keepClasses;
   if (keepProbs) result.probabilities = keepProbs;
   return result;
+}
+
+/**
+ * Rough peak memory: one strip of float32 bands plus the decoded source rows behind it, the
+ * strip's outputs, one batch of tiles in and out, and the network's activations (measured for
+ * DL-L8S2-UV: about 0.8 GB for a 1024 px tile, scaled by area), plus what is kept in memory.
+ */
+function estimateMemory(
+  plan: TilePlan,
+  W: number,
+  H: number,
+  C: number,
+  K: number,
+  opts: PredictOptions,
+): number {
+  const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
+  const strip = C * W * stripRows * (4 + 2 * 4); // float32 bands + decode and resample buffers
+  const outputs = W * stripRows * (1 + 4 * K) * 2;
+  const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
+  const batch = Math.max(1, opts.batch ?? 1);
+  const network = batch * tile * (4 * (C + K) + (0.8 * 2 ** 30) / (1024 * 1024));
+  const kept = opts.keepInMemory ? W * H * (1 + 4 * K) : 0;
+  return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
 
 /** The model must accept the product's level and find every band it needs. */

@@ -210,3 +210,18 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
     }
   });
 });
+
+describe.skipIf(!tools)('memory guard', () => {
+  it('refuses to start when the estimate exceeds the limit, and says what to change', async () => {
+    const { safePath } = await makeScene({ size: 'small', outDir: join(DATA_DIR, 'scenes'), log: () => {} });
+    const product = await openProduct(safePath);
+    const { card } = await ensureBuiltModel('dl-l8s2-uv-6b');
+    try {
+      await expect(
+        predictProduct(product, { card, runner: boxRunner, resolution: 10, maxMemoryBytes: 256 * 2 ** 20 }),
+      ).rejects.toThrow(/needs about \d+\.\d GB, above the 0\.3 GB allowed: use smaller tiles/);
+    } finally {
+      await product.close();
+    }
+  });
+});
