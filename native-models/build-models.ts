@@ -29,8 +29,12 @@ async function build(cards: ModelCard[], weightsDir: string | undefined): Promis
     const name = card.file.weights?.name ?? '';
     const weights = await findWeights(name, weightsDir ? [resolve(weightsDir)] : [SHARED_MODELS]);
     if (!weights) {
-      console.log(`${card.id}: weights ${name} not found (give --weights DIR); skipped`);
-      missing++;
+      // Weights the user supplies (no pinned sha256, e.g. KappaMask) are optional: not an error.
+      const optional = card.file.weights?.sha256 === null;
+      console.log(
+        `${card.id}: weights ${name} not found (${optional ? 'optional, supplied by the user: ' : ''}give --weights DIR); skipped`,
+      );
+      if (!optional) missing++;
       continue;
     }
     const t0 = performance.now();

@@ -36,6 +36,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         threads: { type: 'string' },
         tile: { type: 'string' },
         'max-memory': { type: 'string' },
+        coarsening: { type: 'string' },
       },
     });
   } catch (err) {
@@ -53,6 +54,12 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
+  if (values.coarsening !== undefined && !['average', 'jp2-level'].includes(values.coarsening)) {
+    io.stderr.write(
+      `s2cloud predict: --coarsening must be average or jp2-level (got ${values.coarsening}).\n`,
+    );
+    return 2;
+  }
   const cardFile = join(modelsDir(), values.model, 'model.json');
   if (!existsSync(cardFile)) {
     throw new S2Error('NOT_FOUND', `No model "${values.model}": ${cardFile} does not exist.`, {
@@ -91,6 +98,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         runner: onnxRunner(model, card),
         resolution: res,
         tileSize: values.tile ? Number(values.tile) : undefined,
+        coarsening: values.coarsening === 'jp2-level' ? 'jp2-level' : 'average',
         maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,
         classesOut: out,
         probabilitiesOut: values.probabilities ? resolve(values.probabilities) : undefined,

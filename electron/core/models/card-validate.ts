@@ -1,5 +1,5 @@
 import { S2Error } from '../errors.js';
-import { CARD_SCHEMA_VERSION, MASK_CLASS, PROCESSING_LEVELS, S2_BANDS } from './card.js';
+import { CARD_SCHEMA_VERSION, L2A_AUX_LAYERS, MASK_CLASS, PROCESSING_LEVELS, S2_BANDS } from './card.js';
 import type { CardFile, CardInput, CardOutput, CardTiling, MaskClass, ModelCard } from './card.js';
 
 type Json = Record<string, unknown>;
@@ -85,7 +85,7 @@ const positiveInt = (n: number): boolean => Number.isInteger(n) && n > 0;
 function checkInput(c: Checker, json: Json): CardInput {
   const input = c.obj(json, 'input', 'input');
   const bands = c.list(input, 'bands', 'input.bands', (v, p) => {
-    if (typeof v === 'string' && (S2_BANDS as readonly string[]).includes(v))
+    if (typeof v === 'string' && ([...S2_BANDS, ...L2A_AUX_LAYERS] as readonly string[]).includes(v))
       return v as CardInput['bands'][number];
     c.fail(p, `${JSON.stringify(v)} is not a Sentinel-2 band name (${S2_BANDS.join(' ')})`);
     return undefined;
@@ -97,6 +97,12 @@ function checkInput(c: Checker, json: Json): CardInput {
     c.fail(p, `must be L1C or L2A (got ${JSON.stringify(v)})`);
     return undefined;
   });
+  const aux = bands.filter((b) => (L2A_AUX_LAYERS as readonly string[]).includes(b));
+  if (aux.length > 0 && levels.some((l) => l !== 'L2A'))
+    c.fail(
+      'input.bands',
+      `lists ${aux.join(', ')}, which only L2A products have, so input.levels must be ["L2A"]`,
+    );
   const scaling = c.obj(input, 'scaling', 'input.scaling');
   c.oneOf(scaling, 'kind', 'input.scaling.kind', ['reflectance'] as const);
   const mean = c.numbers(scaling, 'mean', 'input.scaling.mean');
@@ -177,15 +183,18 @@ function checkFile(c: Checker, json: Json): CardFile {
     sha256: f.sha256 === null ? null : c.str(f, 'sha256', 'file.sha256', sha),
     origin,
   };
-  if (origin !== 'user' && out.sha256 === null) c.fail('file.sha256', `is required for origin "${origin}"`);
+  const w = f.weights === undefined ? undefined : c.obj(f, 'weights', 'file.weights');
+  // A model built from weights the user supplies (weights.sha256 null) cannot pin its ONNX file either.
+  const userWeights = origin === 'built' && w?.sha256 === null;
+  if (origin !== 'user' && out.sha256 === null && !userWeights)
+    c.fail('file.sha256', `is required for origin "${origin}"`);
   const url = c.optStr(f, 'url', 'file.url');
   if (url !== undefined) out.url = url;
   if (origin === 'download' && url === undefined) c.fail('file.url', 'is required for origin "download"');
-  if (f.weights !== undefined) {
-    const w = c.obj(f, 'weights', 'file.weights');
+  if (w !== undefined) {
     out.weights = {
       name: c.str(w, 'name', 'file.weights.name'),
-      sha256: c.str(w, 'sha256', 'file.weights.sha256', sha),
+      sha256: w.sha256 === null ? null : c.str(w, 'sha256', 'file.weights.sha256', sha),
     };
     const wurl = c.optStr(w, 'url', 'file.weights.url');
     if (wurl !== undefined) out.weights.url = wurl;

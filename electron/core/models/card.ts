@@ -10,6 +10,16 @@ export const S2_BANDS = [
 ] as const; // prettier-ignore
 export type S2Band = (typeof S2_BANDS)[number];
 
+/**
+ * L2A product layers that are not spectral bands but that some models take as input channels
+ * (KappaMask's L2A model: aerosol optical thickness and water vapour, from the R10m/R20m folders).
+ * A card may list them only when it accepts L2A alone.
+ */
+export const L2A_AUX_LAYERS = ['AOT', 'WVP'] as const;
+export type L2AAuxLayer = (typeof L2A_AUX_LAYERS)[number];
+/** One input channel of a card: a Sentinel-2 band, or an L2A auxiliary layer. */
+export type CardBand = S2Band | L2AAuxLayer;
+
 export const PROCESSING_LEVELS = ['L1C', 'L2A'] as const;
 export type ProcessingLevel = (typeof PROCESSING_LEVELS)[number];
 
@@ -29,7 +39,7 @@ export interface CardInput {
   /** ONNX input name; absent = the model's only input. */
   name?: string;
   /** Bands in channel order. */
-  bands: S2Band[];
+  bands: CardBand[];
   levels: ProcessingLevel[];
   /** Resolution (m) the engine resamples the bands to before inference. */
   resolution: number;
@@ -78,8 +88,11 @@ export interface CardFile {
   /** built: converted here from `weights`; download: fetched from `url`; user: supplied by the user. */
   origin: 'built' | 'download' | 'user';
   url?: string;
-  /** Source weights a built model is converted from. */
-  weights?: { name: string; sha256: string; url?: string };
+  /**
+   * Source weights a built model is converted from; sha256 null when the user supplies weights
+   * we cannot pin (the ONNX file's sha256 is then null too).
+   */
+  weights?: { name: string; sha256: string | null; url?: string };
 }
 
 export interface ModelCard {

@@ -12,6 +12,13 @@ export interface ReflectanceRequest {
   window?: PixelWindow;
   /** How bands coarser than `resolution` are brought down to it. Default bilinear. */
   upsampling?: 'bilinear' | 'nearest';
+  /**
+   * How bands finer than `resolution` are brought up to it: 'average' (default) block-averages
+   * full-resolution pixels; 'jp2-level' decodes the JPEG2000 at a reduced resolution level (the
+   * wavelet's low-pass image, what GDAL shows as overviews) and averages only what remains
+   * (10 -> 60 m: level 1, then 3 x 3). About 3x less decoding, not bit-identical to averaging.
+   */
+  coarsening?: 'average' | 'jp2-level';
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
 }
@@ -47,15 +54,22 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       const offset = meta.offsets[band] ?? 0;
       const q = meta.quantificationValue;
       const noData = meta.noDataValue;
+      const fullGrid = productGrid(product, entry.resolution);
+      let srcRes: number = entry.resolution;
+      let level = 0;
+      while (req.coarsening === 'jp2-level' && req.resolution % (srcRes * 2) === 0) {
+        srcRes *= 2;
+        level++;
+      }
       const method: ResampleMethod =
-        entry.resolution === req.resolution
+        srcRes === req.resolution
           ? 'nearest'
-          : entry.resolution < req.resolution
+          : srcRes < req.resolution
             ? 'average'
             : (req.upsampling ?? 'bilinear');
-      const srcGrid = productGrid(product, entry.resolution);
-      const srcWin = sourceWindowFor(window, req.resolution, entry.resolution, srcGrid, method);
-      const dn = await decodeWindow(product, entry.path, srcGrid, srcWin, decoder, req.signal);
+      const srcGrid = level === 0 ? fullGrid : productGrid(product, srcRes as Resolution);
+      const srcWin = sourceWindowFor(window, req.resolution, srcRes, srcGrid, method);
+      const dn = await decodeWindow(product, entry.path, fullGrid, srcWin, level, decoder, req.signal);
       // Convert before resampling so averages and interpolation happen in reflectance.
       const refl = new Float32Array(dn.length);
       for (let i = 0; i < dn.length; i++) {
@@ -63,13 +77,8 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
         refl[i] = v === noData ? NaN : (v + offset) / q;
       }
       throwIfAborted(req.signal);
-      if (entry.resolution === req.resolution) return clipTo(refl, srcWin, window);
-      return resample(
-        { data: refl, window: srcWin, resolution: entry.resolution },
-        window,
-        req.resolution,
-        method,
-      );
+      if (srcRes === req.resolution) return clipTo(refl, srcWin, window);
+      return resample({ data: refl, window: srcWin, resolution: srcRes }, window, req.resolution, method);
     }),
   );
   return { grid: windowGrid(grid, window), bands: [...req.bands], data };
@@ -174,13 +183,14 @@ async function decodeWindow(
   path: string,
   grid: Grid,
   window: PixelWindow,
+  level: number,
   decoder: Jp2Decoder,
   signal: AbortSignal | undefined,
 ): Promise<ArrayLike<number>> {
   const src = await product.open(path);
   try {
     await checkSize(src.name, await decoder.info(src), grid);
-    const raster = await decoder.decode(src, { window }, signal);
+    const raster = await decoder.decode(src, { window, level }, signal);
     if (raster.components !== 1) {
       throw new S2Error(
         'CORRUPT_JP2',

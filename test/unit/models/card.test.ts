@@ -22,7 +22,12 @@ function thrown(fn: () => unknown): S2Error {
 describe('model cards', () => {
   it('loads the shipped cards, the 6-band DL-L8S2-UV first among equals', async () => {
     const cards = await loadCards(CARDS_DIR);
-    expect(cards.map((c) => c.id)).toEqual(['dl-l8s2-uv-4b', 'dl-l8s2-uv-6b']);
+    expect(cards.map((c) => c.id)).toEqual([
+      'dl-l8s2-uv-4b',
+      'dl-l8s2-uv-6b',
+      'kappamask-l1c',
+      'kappamask-l2a',
+    ]);
     const six = cards.find((c) => c.id === 'dl-l8s2-uv-6b');
     expect(six?.input.bands).toEqual(['B02', 'B03', 'B04', 'B08', 'B11', 'B12']);
     expect(six?.input.levels).toEqual(['L1C']);

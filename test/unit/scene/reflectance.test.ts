@@ -127,6 +127,33 @@ describe.skipIf(!tools)('reflectance of a generated L1C product (baseline 05.10,
     }
   });
 
+  it('can coarsen through the JPEG2000 resolution levels instead (GDAL overviews of the band)', async () => {
+    const g20 = productGrid(product, 20);
+    const path = file(pickBandFile(product, 'B03', 10).path);
+    const fast = await readReflectance(product, { bands: ['B03'], resolution: 20, coarsening: 'jp2-level' });
+    // GDAL serves a half-size request of a JP2 from its level-1 decode.
+    const dn = gdalRead(tmp, path, ['-outsize', `${g20.width}`, `${g20.height}`], 'UInt16');
+    expect(maxAbsDiff(fast.data[0]!, toRefl(dn, -1000, 10000))).toBe(0);
+    const exact = await readReflectance(product, { bands: ['B03'], resolution: 20 });
+    // Close to the block average, not equal to it.
+    const d = maxAbsDiff(
+      fast.data[0]!,
+      exact.data[0]!,
+      (i) => Number.isNaN(exact.data[0]![i]!) || Number.isNaN(fast.data[0]![i]!),
+    );
+    expect(d).toBeGreaterThan(0);
+    let sum = 0;
+    let n = 0;
+    fast.data[0]!.forEach((v, i) => {
+      const e = exact.data[0]![i]!;
+      if (Number.isFinite(v) && Number.isFinite(e)) {
+        sum += Math.abs(v - e);
+        n++;
+      }
+    });
+    expect(sum / n).toBeLessThan(0.01);
+  });
+
   it('interpolates 20 m bands to 10 m (bilinear like GDAL; nearest on request)', async () => {
     const g20 = productGrid(product, 20);
     const win = { x: 40, y: 40, width: 200, height: 160 };

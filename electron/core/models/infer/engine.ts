@@ -11,7 +11,8 @@ import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raste
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution } from '../../scene/types.js';
-import type { ModelCard } from '../card.js';
+import { S2_BANDS } from '../card.js';
+import type { ModelCard, S2Band } from '../card.js';
 import { classifier, softmaxInPlace } from './classify.js';
 import type { TileRunner } from './runner.js';
 import { planTiles, reflectIndex, spanSourceRange, type TilePlan, type TileSpan } from './tiling.js';
@@ -45,6 +46,8 @@ export interface PredictOptions {
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
   onProgress?: (p: PredictProgress) => void;
+  /** How 10 m bands reach a coarser working resolution: see ReflectanceRequest.coarsening. */
+  coarsening?: 'average' | 'jp2-level';
   /** Refuse to start when the estimated peak memory is above this. Default 80 % of the machine's memory. */
   maxMemoryBytes?: number;
 }
@@ -65,7 +68,7 @@ const now = (): number => performance.now() / 1000;
 export async function predictProduct(product: Product, opts: PredictOptions): Promise<PredictResult> {
   const { card, runner, signal } = opts;
   const t0 = now();
-  checkProduct(product, card);
+  const bands = checkProduct(product, card);
   const resolution = opts.resolution ?? (card.input.resolution as Resolution);
   if (![10, 20, 60].includes(resolution)) {
     throw new S2Error(
@@ -83,7 +86,6 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     opts.margin ?? card.tiling.margin,
     card.tiling.multiple,
   );
-  const bands = card.input.bands;
   const C = bands.length;
   const K = runner.channels;
   const estimate = estimateMemory(plan, W, H, C, K, opts);
@@ -152,6 +154,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
         window: { x: win.x, y: win.y + lo, width: W, height: hi - lo + 1 },
         decoder: opts.decoder,
         signal,
+        coarsening: opts.coarsening,
       });
       readSeconds += now() - t1;
 
@@ -253,8 +256,8 @@ function estimateMemory(
   return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
 
-/** The model must accept the product's level and find every band it needs. */
-function checkProduct(product: Product, card: ModelCard): void {
+/** The model must accept the product's level and find every band it needs; returns those bands. */
+function checkProduct(product: Product, card: ModelCard): S2Band[] {
   const level = product.metadata.level;
   if (!card.input.levels.includes(level)) {
     throw new S2Error(
@@ -271,6 +274,8 @@ function checkProduct(product: Product, card: ModelCard): void {
       { details: { missing } },
     );
   }
+  // Every band is present, so none is an L2A auxiliary layer the reader does not know.
+  return card.input.bands.filter((b): b is S2Band => (S2_BANDS as readonly string[]).includes(b));
 }
 
 function classNameItems(): Record<string, string> {
