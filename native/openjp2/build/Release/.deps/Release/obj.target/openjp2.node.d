@@ -1,1 +1,0 @@
-cmd_Release/obj.target/openjp2.node := g++ -o Release/obj.target/openjp2.node -shared -pthread -rdynamic -m64  -Wl,-soname=openjp2.node -Wl,--start-group Release/obj.target/openjp2/src/openjp2.o -Wl,--end-group -lopenjp2

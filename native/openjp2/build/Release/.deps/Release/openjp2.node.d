@@ -1,1 +1,0 @@
-cmd_Release/openjp2.node := ln -f "Release/obj.target/openjp2.node" "Release/openjp2.node" 2>/dev/null || (rm -rf "Release/openjp2.node" && cp -af "Release/obj.target/openjp2.node" "Release/openjp2.node")
