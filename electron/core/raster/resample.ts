@@ -83,41 +83,7 @@ export function resample<T extends NumericArray>(
   opts: { nodata?: number } = {},
 ): Float32Array {
   const { ratio, finer } = resolutionRatio(src.resolution, dstRes);
-  const out = new Float32Array(dst.width * dst.height);
-  const nodata = opts.nodata;
-  const get = (sx: number, sy: number): number => {
-    const v = src.data[(sy - src.window.y) * src.window.width + (sx - src.window.x)] as number;
-    return v === nodata ? NaN : v;
-  };
-  const sx0 = src.window.x;
-  const sy0 = src.window.y;
-  const sx1 = sx0 + src.window.width - 1;
-  const sy1 = sy0 + src.window.height - 1;
-  const inside = (sx: number, sy: number): boolean => sx >= sx0 && sx <= sx1 && sy >= sy0 && sy <= sy1;
-
-  if (ratio === 1) {
-    for (let y = 0; y < dst.height; y++)
-      for (let x = 0; x < dst.width; x++) {
-        const sx = dst.x + x;
-        const sy = dst.y + y;
-        out[y * dst.width + x] = inside(sx, sy) ? get(sx, sy) : NaN;
-      }
-    return out;
-  }
-
-  if (method === 'nearest') {
-    for (let y = 0; y < dst.height; y++) {
-      // Centre of target pixel in source pixels: finer -> floor((Y+0.5)/k) = floor(Y/k);
-      // coarser -> floor((Y+0.5)*k) = Y*k + floor(k/2).
-      const sy = finer ? Math.floor((dst.y + y) / ratio) : (dst.y + y) * ratio + (ratio >> 1);
-      for (let x = 0; x < dst.width; x++) {
-        const sx = finer ? Math.floor((dst.x + x) / ratio) : (dst.x + x) * ratio + (ratio >> 1);
-        out[y * dst.width + x] = inside(sx, sy) ? get(sx, sy) : NaN;
-      }
-    }
-    return out;
-  }
-
+  if (ratio === 1 || method === 'nearest') return nearest(src, dst, ratio, finer, opts.nodata);
   if (!finer) {
     if (method === 'bilinear') {
       throw new S2Error(
@@ -125,82 +91,204 @@ export function resample<T extends NumericArray>(
         'Bilinear is for going finer; use average or mode to go coarser.',
       );
     }
-    for (let y = 0; y < dst.height; y++) {
-      for (let x = 0; x < dst.width; x++) {
-        const bx = (dst.x + x) * ratio;
-        const by = (dst.y + y) * ratio;
-        out[y * dst.width + x] = method === 'average' ? blockMean(bx, by) : blockMode(bx, by);
-      }
-    }
-    return out;
+    return method === 'average'
+      ? blockAverage(src, dst, ratio, opts.nodata)
+      : blockMode(src, dst, ratio, opts.nodata);
   }
-
   if (method !== 'bilinear') {
     throw new S2Error('INVALID_ARGUMENT', `${method} cannot go finer; use nearest or bilinear.`);
   }
+  return bilinear(src, dst, ratio, opts.nodata);
+}
+
+// The loops below run over whole tiles (up to 10980 x 1000 px per call): no closures, source
+// indices precomputed per row and column.
+
+/** Source index per target index along one axis, -1 where it falls outside the source window. */
+function nearestIndex(
+  d0: number,
+  n: number,
+  ratio: number,
+  finer: boolean,
+  s0: number,
+  sn: number,
+): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    // Centre of target pixel in source pixels: finer -> floor((i + 0.5) / k) = floor(i / k);
+    // coarser -> floor((i + 0.5) * k) = i * k + floor(k / 2).
+    const s = finer ? Math.floor((d0 + i) / ratio) : (d0 + i) * ratio + (ratio >> 1);
+    idx[i] = s >= s0 && s < s0 + sn ? s - s0 : -1;
+  }
+  return idx;
+}
+
+function nearest(
+  src: ResampleInput<NumericArray>,
+  dst: PixelWindow,
+  ratio: number,
+  finer: boolean,
+  nodata: number | undefined,
+): Float32Array {
+  const out = new Float32Array(dst.width * dst.height);
+  const w = src.window;
+  const xs = nearestIndex(dst.x, dst.width, ratio, finer, w.x, w.width);
+  const ys = nearestIndex(dst.y, dst.height, ratio, finer, w.y, w.height);
+  const data = src.data;
   for (let y = 0; y < dst.height; y++) {
-    const v = (dst.y + y + 0.5) / ratio - 0.5;
-    const iy = Math.floor(v);
-    const ty = v - iy;
-    const ya = clamp(iy, sy0, sy1);
-    const yb = clamp(iy + 1, sy0, sy1);
+    const sy = ys[y]!;
+    const o = y * dst.width;
+    if (sy < 0) {
+      out.fill(NaN, o, o + dst.width);
+      continue;
+    }
+    const row = sy * w.width;
     for (let x = 0; x < dst.width; x++) {
-      const u = (dst.x + x + 0.5) / ratio - 0.5;
-      const ix = Math.floor(u);
-      const tx = u - ix;
-      const xa = clamp(ix, sx0, sx1);
-      const xb = clamp(ix + 1, sx0, sx1);
-      let sum = 0;
-      let wsum = 0;
-      const add = (sx: number, sy: number, w: number): void => {
-        if (w === 0) return;
-        const val = get(sx, sy);
-        if (Number.isNaN(val)) return;
-        sum += val * w;
-        wsum += w;
-      };
-      add(xa, ya, (1 - tx) * (1 - ty));
-      add(xb, ya, tx * (1 - ty));
-      add(xa, yb, (1 - tx) * ty);
-      add(xb, yb, tx * ty);
-      out[y * dst.width + x] = wsum > 0 ? sum / wsum : NaN;
+      const sx = xs[x]!;
+      const v = sx < 0 ? NaN : (data[row + sx] as number);
+      out[o + x] = v === nodata ? NaN : v;
     }
   }
   return out;
+}
 
-  function blockMean(bx: number, by: number): number {
-    let sum = 0;
-    let n = 0;
-    for (let j = 0; j < ratio; j++)
-      for (let i = 0; i < ratio; i++) {
-        if (!inside(bx + i, by + j)) continue;
-        const val = get(bx + i, by + j);
-        if (Number.isNaN(val)) continue;
-        sum += val;
-        n++;
+function blockAverage(
+  src: ResampleInput<NumericArray>,
+  dst: PixelWindow,
+  k: number,
+  nodata: number | undefined,
+): Float32Array {
+  const out = new Float32Array(dst.width * dst.height);
+  const w = src.window;
+  const data = src.data;
+  for (let y = 0; y < dst.height; y++) {
+    const by = (dst.y + y) * k - w.y;
+    for (let x = 0; x < dst.width; x++) {
+      const bx = (dst.x + x) * k - w.x;
+      let sum = 0;
+      let n = 0;
+      for (let j = by; j < by + k; j++) {
+        if (j < 0 || j >= w.height) continue;
+        const row = j * w.width;
+        for (let i = bx; i < bx + k; i++) {
+          if (i < 0 || i >= w.width) continue;
+          const v = data[row + i] as number;
+          if (v !== v || v === nodata) continue; // NaN or no data
+          sum += v;
+          n++;
+        }
       }
-    return n > 0 ? sum / n : NaN;
-  }
-
-  function blockMode(bx: number, by: number): number {
-    const counts = new Map<number, number>();
-    for (let j = 0; j < ratio; j++)
-      for (let i = 0; i < ratio; i++) {
-        if (!inside(bx + i, by + j)) continue;
-        const val = get(bx + i, by + j);
-        if (Number.isNaN(val)) continue;
-        counts.set(val, (counts.get(val) ?? 0) + 1);
-      }
-    let best = NaN;
-    let bestCount = 0;
-    for (const [val, c] of counts) {
-      if (c > bestCount || (c === bestCount && val < best)) {
-        best = val;
-        bestCount = c;
-      }
+      out[y * dst.width + x] = n > 0 ? sum / n : NaN;
     }
-    return best;
   }
+  return out;
+}
+
+function blockMode(
+  src: ResampleInput<NumericArray>,
+  dst: PixelWindow,
+  k: number,
+  nodata: number | undefined,
+): Float32Array {
+  const out = new Float32Array(dst.width * dst.height);
+  const w = src.window;
+  const data = src.data;
+  const counts = new Map<number, number>();
+  for (let y = 0; y < dst.height; y++) {
+    const by = (dst.y + y) * k - w.y;
+    for (let x = 0; x < dst.width; x++) {
+      const bx = (dst.x + x) * k - w.x;
+      counts.clear();
+      for (let j = by; j < by + k; j++) {
+        if (j < 0 || j >= w.height) continue;
+        for (let i = bx; i < bx + k; i++) {
+          if (i < 0 || i >= w.width) continue;
+          const v = data[j * w.width + i] as number;
+          if (v !== v || v === nodata) continue;
+          counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+      }
+      let best = NaN;
+      let bestCount = 0;
+      for (const [v, c] of counts) {
+        if (c > bestCount || (c === bestCount && v < best)) {
+          best = v;
+          bestCount = c;
+        }
+      }
+      out[y * dst.width + x] = best;
+    }
+  }
+  return out;
+}
+
+function bilinear(
+  src: ResampleInput<NumericArray>,
+  dst: PixelWindow,
+  k: number,
+  nodata: number | undefined,
+): Float32Array {
+  const out = new Float32Array(dst.width * dst.height);
+  const w = src.window;
+  const data = src.data;
+  const axis = (d0: number, n: number, s0: number, sn: number): [Int32Array, Int32Array, Float32Array] => {
+    const a = new Int32Array(n);
+    const b = new Int32Array(n);
+    const t = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = (d0 + i + 0.5) / k - 0.5;
+      const iu = Math.floor(u);
+      t[i] = u - iu;
+      a[i] = clamp(iu, s0, s0 + sn - 1) - s0;
+      b[i] = clamp(iu + 1, s0, s0 + sn - 1) - s0;
+    }
+    return [a, b, t];
+  };
+  const [xa, xb, tx] = axis(dst.x, dst.width, w.x, w.width);
+  const [ya, yb, ty] = axis(dst.y, dst.height, w.y, w.height);
+  for (let y = 0; y < dst.height; y++) {
+    const ra = ya[y]! * w.width;
+    const rb = yb[y]! * w.width;
+    const fy = ty[y]!;
+    const o = y * dst.width;
+    for (let x = 0; x < dst.width; x++) {
+      const fx = tx[x]!;
+      const p00 = data[ra + xa[x]!] as number;
+      const p01 = data[ra + xb[x]!] as number;
+      const p10 = data[rb + xa[x]!] as number;
+      const p11 = data[rb + xb[x]!] as number;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const v = p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11;
+      if (v === v && p00 !== nodata && p01 !== nodata && p10 !== nodata && p11 !== nodata) {
+        out[o + x] = v;
+        continue;
+      }
+      // Some neighbour is no data: leave it out and renormalise the others' weights.
+      let sum = 0;
+      let ws = 0;
+      if (w00 > 0 && p00 === p00 && p00 !== nodata) {
+        sum += p00 * w00;
+        ws += w00;
+      }
+      if (w01 > 0 && p01 === p01 && p01 !== nodata) {
+        sum += p01 * w01;
+        ws += w01;
+      }
+      if (w10 > 0 && p10 === p10 && p10 !== nodata) {
+        sum += p10 * w10;
+        ws += w10;
+      }
+      if (w11 > 0 && p11 === p11 && p11 !== nodata) {
+        sum += p11 * w11;
+        ws += w11;
+      }
+      out[o + x] = ws > 0 ? sum / ws : NaN;
+    }
+  }
+  return out;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
