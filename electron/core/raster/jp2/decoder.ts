@@ -8,9 +8,16 @@ import { M } from './markers.js';
 import type { Jp2Codec } from './native.js';
 import { DecodePool, type JobInput, type PoolOptions } from './pool.js';
 import { buildTileCodestream, readTileParts } from './tile-codestream.js';
+import { TileCache } from './tile-cache.js';
 import type { DecodedRaster, DecodeRequest, Jp2Info, SampleArray } from './types.js';
 
-export type Jp2DecoderOptions = PoolOptions;
+export interface Jp2DecoderOptions extends PoolOptions {
+  /**
+   * Bytes of decoded tiles kept for reuse: tiles a request covers only in part (the ones the
+   * next strip of a product will ask for again). Default 256 MiB; 0 turns the cache off.
+   */
+  tileCacheBytes?: number;
+}
 
 const fullRect = (idx: CodestreamIndex): Rect => ({
   x0: idx.siz.x0,
@@ -63,9 +70,11 @@ function invalid(src: ByteSource, what: string): S2Error {
 export class Jp2Decoder {
   private readonly pool: DecodePool;
   private readonly indexes = new WeakMap<ByteSource, Promise<CodestreamIndex>>();
+  private readonly cache: TileCache;
 
   constructor(opts: Jp2DecoderOptions = {}) {
     this.pool = new DecodePool(opts);
+    this.cache = new TileCache(opts.tileCacheBytes ?? 256 * 2 ** 20);
   }
 
   /** Worker count of the pool. */
@@ -123,6 +132,19 @@ export class Jp2Decoder {
       const tw = rectToWindow(reduceRect(tileRect(idx.siz, idx.tilesX, t), level), image);
       const part = intersectWindows(tw, win);
       if (!part) continue;
+      const partial = part.width !== tw.width || part.height !== tw.height;
+      // Files are told apart by name and size: a product's band files do not change while open.
+      const key = `${src.name}|${src.size}|${level}|${t}`;
+      const copy = (buf: ArrayBuffer): void => {
+        const tile =
+          bps === 1 ? new Uint8Array(buf) : info.signed ? new Int16Array(buf) : new Uint16Array(buf);
+        copyRows(tile, tw, data, win, part, comps);
+      };
+      const cached = partial ? this.cache.get(key) : undefined;
+      if (cached) {
+        copy(cached);
+        continue;
+      }
       const load = async (): Promise<JobInput> => {
         const tc = buildTileCodestream(idx, t, await readTileParts(src, idx, t));
         const m = reduceRect(tc.moved, level);
@@ -141,9 +163,8 @@ export class Jp2Decoder {
       };
       jobs.push(
         this.pool.run(load, ctrl.signal).then((buf) => {
-          const tile =
-            bps === 1 ? new Uint8Array(buf) : info.signed ? new Int16Array(buf) : new Uint16Array(buf);
-          copyRows(tile, tw, data, win, part, comps);
+          if (partial && this.cache.maxBytes > 0) this.cache.set(key, buf);
+          copy(buf);
         }),
       );
     }
@@ -175,7 +196,13 @@ export class Jp2Decoder {
     };
   }
 
+  /** Bytes of decoded tiles held for reuse. */
+  get cachedBytes(): number {
+    return this.cache.size;
+  }
+
   async destroy(): Promise<void> {
+    this.cache.clear();
     await this.pool.destroy();
   }
 

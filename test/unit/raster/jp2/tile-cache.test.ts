@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileByteSource } from '../../../../electron/core/raster/byte-source.js';
+import { Jp2Decoder } from '../../../../electron/core/raster/jp2/index.js';
+import { TileCache } from '../../../../electron/core/raster/jp2/tile-cache.js';
+import { hasTool } from '../../../helpers/env.js';
+import { syntheticImage, writePgm16 } from './oracle.js';
+
+describe('decoded-tile cache', () => {
+  it('evicts the least recently used tiles beyond its byte budget', () => {
+    const c = new TileCache(100);
+    c.set('a', new ArrayBuffer(40));
+    c.set('b', new ArrayBuffer(40));
+    expect(c.get('a')).toBeDefined(); // a is now the most recent
+    c.set('c', new ArrayBuffer(40));
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBeDefined();
+    expect(c.size).toBe(80);
+    c.set('huge', new ArrayBuffer(200));
+    expect(c.get('huge')).toBeUndefined();
+  });
+
+  describe.skipIf(!hasTool('opj_compress'))('in the decoder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 's2-cache-'));
+    const decoder = new Jp2Decoder({ workers: 2, tileCacheBytes: 8 * 2 ** 20 });
+    afterAll(async () => {
+      await decoder.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('keeps only tiles a request covers in part, and serves them again unchanged', async () => {
+      const pgm = join(dir, 'img.pgm');
+      const jp2 = join(dir, 'img.jp2');
+      writePgm16(pgm, 600, 400, syntheticImage(600, 400, 3));
+      execFileSync('opj_compress', ['-i', pgm, '-o', jp2, '-t', '128,128', '-n', '4'], { stdio: 'ignore' });
+      const src = await fileByteSource(jp2);
+      try {
+        await decoder.decode(src);
+        expect(decoder.cachedBytes).toBe(0); // whole image: nothing will be asked for again
+        const win = { x: 100, y: 100, width: 300, height: 100 };
+        const first = await decoder.decode(src, { window: win });
+        expect(decoder.cachedBytes).toBeGreaterThan(0);
+        const again = await decoder.decode(src, { window: win });
+        expect(Buffer.from(again.data.buffer).equals(Buffer.from(first.data.buffer))).toBe(true);
+        const whole = await decoder.decode(src);
+        for (let y = 0; y < win.height; y++)
+          for (let x = 0; x < win.width; x += 37)
+            expect(first.data[y * win.width + x]).toBe(whole.data[(y + win.y) * 600 + x + win.x]);
+      } finally {
+        await src.close();
+      }
+    });
+  });
+});
