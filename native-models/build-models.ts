@@ -2,6 +2,9 @@
  * npm run models -- build [--weights DIR]            convert every card's Keras weights to ONNX
  * npm run models -- install <file|url> [--card ID] [--sha256 HEX]
  *                                                     install an ONNX (or a Keras HDF5, converted)
+ * npm run models -- import <card.json> <model.onnx> [--replace]
+ *                                                     add a model a user brings (our card format or a
+ *                                                     ukis-csmask model JSON), checked against its graph
  * npm run models -- list                              cards and whether their ONNX file is in place
  *
  * Built and installed files go to native-models/build/ (git-ignored), each with a .sha256 file.
@@ -14,6 +17,7 @@ import { loadCards } from '../electron/core/models/card-load.js';
 import { downloadVerified } from '../electron/core/models/download.js';
 import { sha256File } from '../electron/core/models/files.js';
 import { buildModel, findWeights, installFromFile } from '../electron/core/models/install.js';
+import { importModel } from '../electron/core/models/import-model.js';
 import { S2Error } from '../electron/core/errors.js';
 
 const MODELS = import.meta.dirname;
@@ -111,16 +115,29 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { weights: { type: 'string' }, card: { type: 'string' }, sha256: { type: 'string' } },
+    options: {
+      weights: { type: 'string' },
+      card: { type: 'string' },
+      sha256: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+    },
   });
   const [command, source] = positionals;
   const cards = await loadCards(MODELS);
   if (command === 'build') return build(cards, values.weights);
   if (command === 'list') return list(cards).then(() => 0);
+  if (command === 'import' && source && positionals[2]) {
+    const r = await importModel(resolve(source), resolve(positionals[2]), MODELS, {
+      replace: values.replace,
+    });
+    console.log(`${r.card.id}: card ${r.cardFile}, model ${r.file} sha256 ${r.sha256}`);
+    return 0;
+  }
   if (command === 'install' && source)
     return install(cards, source, values.card, values.sha256).then(() => 0);
   console.error(
-    'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX] | list',
+    'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX]' +
+      ' | import <card.json> <model.onnx> [--replace] | list',
   );
   return 2;
 }

@@ -14,14 +14,16 @@ Commands:
       Summarise a Sentinel-2 product (.SAFE folder, .zip, or MTD_MSIL1C/MTD_MSIL2A.xml),
       or every product found under a folder (recursively). Problems are reported per product.
 
-  predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities FILE]
+  predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities]
+          [--probabilities-out FILE] [--batch N]
           [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX] [--max-memory GB]
           [--coarsening average|jp2-level]
       Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,
       2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF;
       default output <product>_<model>_<res>m.tif, default model dl-l8s2-uv-6b at its card's
-      resolution. Ctrl+C cancels and leaves no partial file. --coarsening jp2-level reads 10 m
-      bands at a reduced JPEG2000 level instead of block-averaging them (about 3x faster).
+      resolution. Ctrl+C cancels and leaves no partial file. At 20 and 60 m the 10 m bands are read
+      at a reduced JPEG2000 level (the default, about 3x faster); --coarsening average
+      block-averages the full-resolution pixels instead.
 
 Options:
   -h, --help     this text

@@ -17,7 +17,7 @@ export const DEFAULT_MODEL = 'dl-l8s2-uv-6b';
 const CLASS_NAMES = ['no data', 'clear', 'cloud', 'semi-transparent cloud', 'cloud shadow'];
 
 /**
- * `s2cloud predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities FILE]`:
+ * `s2cloud predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities]`:
  * runs a cloud model over a whole product and writes the class mask as a Cloud-Optimized GeoTIFF.
  */
 export async function runPredict(args: string[], io: CliIo): Promise<number> {
@@ -30,7 +30,9 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         model: { type: 'string', default: DEFAULT_MODEL },
         resolution: { type: 'string' },
         out: { type: 'string' },
-        probabilities: { type: 'string' },
+        probabilities: { type: 'boolean', default: false },
+        'probabilities-out': { type: 'string' },
+        batch: { type: 'string' },
         granule: { type: 'string' },
         providers: { type: 'string' },
         threads: { type: 'string' },
@@ -82,6 +84,12 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
   );
   const res = (resolution ?? card.input.resolution) as Resolution;
   const out = resolve(values.out ?? `${product.metadata.productName}_${card.id}_${res}m.tif`);
+  const probOut =
+    values['probabilities-out'] !== undefined
+      ? resolve(values['probabilities-out'])
+      : values.probabilities
+        ? out.replace(/(\.tiff?)?$/i, '_probabilities.tif')
+        : undefined;
   try {
     const model = await createSession(onnx, {
       providers: values.providers ? (values.providers.split(',') as ProviderName[]) : undefined,
@@ -98,10 +106,11 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         runner: onnxRunner(model, card),
         resolution: res,
         tileSize: values.tile ? Number(values.tile) : undefined,
-        coarsening: values.coarsening === 'jp2-level' ? 'jp2-level' : 'average',
+        coarsening: values.coarsening as 'average' | 'jp2-level' | undefined,
         maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,
         classesOut: out,
-        probabilitiesOut: values.probabilities ? resolve(values.probabilities) : undefined,
+        probabilitiesOut: probOut,
+        batch: values.batch ? Number(values.batch) : undefined,
         signal: ac.signal,
         onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
       });
@@ -109,6 +118,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       const total = result.classCounts.reduce((a, b) => a + b, 0);
       const valid = total - (result.classCounts[0] ?? 0);
       io.stdout.write(`${out}\n`);
+      if (probOut) io.stdout.write(`${probOut}\n`);
       io.stdout.write(
         `  ${product.metadata.productName}, ${card.id} at ${res} m, ${result.grid.width} x ${result.grid.height} px, ${result.tiles} tiles on ${model.provider}\n`,
       );

@@ -32,7 +32,11 @@ describe.skipIf(!hasTool('opj_compress') || !hasTool('gdalinfo'))('s2cloud predi
 
   it('writes a class COG and prints the class shares', async () => {
     const out = join(tmp, 'mask.tif');
-    const { code, out: text, err } = await run(['predict', safe, '--out', out, '--resolution', '60']);
+    const {
+      code,
+      out: text,
+      err,
+    } = await run(['predict', safe, '--out', out, '--resolution', '60', '--probabilities']);
     expect(code).toBe(0);
     expect(err).toMatch(/runs on cpu/);
     expect(err).toMatch(/predict: 1\/1 tiles/);
@@ -40,6 +44,8 @@ describe.skipIf(!hasTool('opj_compress') || !hasTool('gdalinfo'))('s2cloud predi
     expect(text).toMatch(/cloud\s+\d+\.\d+ %/);
     const info = execFileSync('gdalinfo', [out], { encoding: 'utf8' });
     expect(info).toContain('Size is 183, 183');
+    const probs = execFileSync('gdalinfo', [join(tmp, 'mask_probabilities.tif')], { encoding: 'utf8' });
+    expect(probs).toContain('Type=Float32');
   });
 
   it('explains a missing model, a bad resolution and a product it cannot read', async () => {
