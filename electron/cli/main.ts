@@ -15,7 +15,7 @@ Commands:
       or every product found under a folder (recursively). Problems are reported per product.
 
   predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities]
-          [--probabilities-out FILE] [--batch N]
+          [--probabilities-out FILE] [--batch N] [--quicklook FILE.png]
           [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX] [--max-memory GB]
           [--coarsening average|jp2-level]
       Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,

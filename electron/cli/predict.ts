@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S2Error } from '../core/errors.js';
@@ -8,6 +9,7 @@ import { onnxRunner } from '../core/models/infer/runner.js';
 import { builtModelsDir, modelsDir } from '../core/models/paths.js';
 import { createSession, type ProviderName } from '../core/models/session.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
+import { renderQuicklook } from '../core/render/quicklook.js';
 import { openProduct } from '../core/scene/index.js';
 import type { Resolution } from '../core/scene/types.js';
 import type { CliIo } from './main.js';
@@ -33,6 +35,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         probabilities: { type: 'boolean', default: false },
         'probabilities-out': { type: 'string' },
         batch: { type: 'string' },
+        quicklook: { type: 'string' },
         granule: { type: 'string' },
         providers: { type: 'string' },
         threads: { type: 'string' },
@@ -111,6 +114,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         classesOut: out,
         probabilitiesOut: probOut,
         batch: values.batch ? Number(values.batch) : undefined,
+        keepClasses: values.quicklook !== undefined,
         signal: ac.signal,
         onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
       });
@@ -119,6 +123,13 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       const valid = total - (result.classCounts[0] ?? 0);
       io.stdout.write(`${out}\n`);
       if (probOut) io.stdout.write(`${probOut}\n`);
+      if (values.quicklook !== undefined && result.classes) {
+        const ql = await renderQuicklook(product, { mask: result.classes, maskGrid: result.grid });
+        const qlPath = resolve(values.quicklook);
+        await writeFile(`${qlPath}.tmp-${process.pid}`, ql.png);
+        await rename(`${qlPath}.tmp-${process.pid}`, qlPath);
+        io.stdout.write(`${qlPath}\n`);
+      }
       io.stdout.write(
         `  ${product.metadata.productName}, ${card.id} at ${res} m, ${result.grid.width} x ${result.grid.height} px, ${result.tiles} tiles on ${model.provider}\n`,
       );

@@ -43,6 +43,8 @@ export interface PredictOptions {
   probabilitiesOut?: string;
   /** Also return the rasters in memory (small areas, tests). */
   keepInMemory?: boolean;
+  /** Return the class raster in memory (1 byte a pixel: 120 MB for a 10 m tile), e.g. for a quicklook. */
+  keepClasses?: boolean;
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
   onProgress?: (p: PredictProgress) => void;
@@ -139,7 +141,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     : undefined;
 
   const classCounts = [0, 0, 0, 0, 0];
-  const keepClasses = opts.keepInMemory ? new Uint8Array(W * H) : undefined;
+  const keepClasses = opts.keepInMemory || opts.keepClasses ? new Uint8Array(W * H) : undefined;
   const keepProbs = opts.keepInMemory ? Array.from({ length: K }, () => new Float32Array(W * H)) : undefined;
   let readSeconds = 0;
   let inferSeconds = 0;
@@ -256,7 +258,7 @@ function estimateMemory(
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
   const batch = Math.max(1, opts.batch ?? 1);
   const network = batch * tile * (4 * (C + K) + (0.8 * 2 ** 30) / (1024 * 1024));
-  const kept = opts.keepInMemory ? W * H * (1 + 4 * K) : 0;
+  const kept = opts.keepInMemory ? W * H * (1 + 4 * K) : opts.keepClasses ? W * H : 0;
   return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
 
