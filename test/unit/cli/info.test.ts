@@ -78,7 +78,7 @@ describe('s2cloud info', () => {
       process.execPath,
       [join(ROOT, 'bin', 's2cloud.js'), 'info', CLOUDY],
       {
-        env: { ...process.env, S2CLOUD_FROM_SOURCE: '1' },
+        env: process.env,
       },
     );
     expect(stdout).toContain('31TCJ');
