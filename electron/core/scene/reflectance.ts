@@ -4,8 +4,11 @@ import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
 import { resample, sourceWindowFor, type ResampleMethod } from '../raster/resample.js';
 import type { BandEntry, LayerName, Product, QiMaskEntry, Resolution, SpectralBand } from './types.js';
 
+/** Spectral bands, plus the L2A aerosol (AOT) and water-vapour (WVP) layers some models read. */
+export type ReflectanceBand = SpectralBand | 'AOT' | 'WVP';
+
 export interface ReflectanceRequest {
-  bands: readonly SpectralBand[];
+  bands: readonly ReflectanceBand[];
   /** Working resolution in metres. */
   resolution: Resolution;
   /** Pixel window on the grid of `resolution`; default: the whole tile. */
@@ -26,14 +29,15 @@ export interface ReflectanceRequest {
 export interface ReflectanceStack {
   /** Grid of the returned window. */
   grid: Grid;
-  bands: SpectralBand[];
+  bands: ReflectanceBand[];
   /** One array per band, row-major, NaN where the product has no data (DN 0). */
   data: Float32Array[];
 }
 
 /**
  * Reads a window of bands as top-of-atmosphere (L1C) or bottom-of-atmosphere (L2A) reflectance,
- * `(DN + offset) / quantification`, with offsets and quantification from the product metadata.
+ * `(DN + offset) / quantification`, with offsets and quantification from the product metadata
+ * (L2A AOT and WVP: DN / AOT_ or WVP_QUANTIFICATION_VALUE, no offset).
  * Bands finer than the working resolution are block-averaged; coarser ones are interpolated
  * (bilinear, or nearest on request). DN 0 is no data and stays NaN through resampling.
  */
@@ -51,8 +55,14 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
   const data = await Promise.all(
     req.bands.map(async (band) => {
       const entry = pickBandFile(product, band, req.resolution);
-      const offset = meta.offsets[band] ?? 0;
-      const q = meta.quantificationValue;
+      // AOT and WVP are physical quantities with their own quantification and no offset.
+      const offset = band === 'AOT' || band === 'WVP' ? 0 : (meta.offsets[band] ?? 0);
+      const q =
+        band === 'AOT'
+          ? (meta.aotQuantificationValue ?? 1000)
+          : band === 'WVP'
+            ? (meta.wvpQuantificationValue ?? 1000)
+            : meta.quantificationValue;
       const noData = meta.noDataValue;
       const fullGrid = productGrid(product, entry.resolution);
       let srcRes: number = entry.resolution;

@@ -309,6 +309,23 @@ describe.skipIf(!tools)('reflectance and SCL of a generated L2A product (baselin
     }
   });
 
+  it('reads the aerosol and water-vapour layers in physical units (no offset)', async () => {
+    const m = product.metadata;
+    const win = { x: 3, y: 4, width: 20, height: 10 };
+    const stack = await readReflectance(product, { bands: ['AOT', 'WVP'], resolution: 20, window: win });
+    for (const [i, layer] of (['AOT', 'WVP'] as const).entries()) {
+      const q = layer === 'AOT' ? (m.aotQuantificationValue ?? 1000) : (m.wvpQuantificationValue ?? 1000);
+      const dn = gdalRead(
+        tmp,
+        join(product.sourcePath, pickBandFile(product, layer, 20).path),
+        ['-srcwin', '3', '4', '20', '10'],
+        'UInt16',
+      );
+      for (let k = 0; k < dn.length; k++)
+        expect(stack.data[i]![k]).toBe(dn[k] === 0 ? NaN : Math.fround(dn[k]! / q));
+    }
+  });
+
   it('reads the SCL class map at 10 m by nearest neighbour, never averaged', async () => {
     const scl20 = await readClassRaster(product, 'SCL', {
       resolution: 20,

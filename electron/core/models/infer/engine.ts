@@ -9,10 +9,9 @@ import { S2Error, throwIfAborted } from '../../errors.js';
 import { CogWriter, KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
-import { productGrid, readReflectance } from '../../scene/reflectance.js';
+import { productGrid, readReflectance, type ReflectanceBand } from '../../scene/reflectance.js';
 import type { Product, Resolution } from '../../scene/types.js';
-import { S2_BANDS } from '../card.js';
-import type { ModelCard, S2Band } from '../card.js';
+import type { ModelCard } from '../card.js';
 import { classifier, softmaxInPlace } from './classify.js';
 import type { TileRunner } from './runner.js';
 import { planTiles, reflectIndex, spanSourceRange, type TilePlan, type TileSpan } from './tiling.js';
@@ -263,7 +262,7 @@ function estimateMemory(
 }
 
 /** The model must accept the product's level and find every band it needs; returns those bands. */
-function checkProduct(product: Product, card: ModelCard): S2Band[] {
+function checkProduct(product: Product, card: ModelCard): ReflectanceBand[] {
   const level = product.metadata.level;
   if (!card.input.levels.includes(level)) {
     throw new S2Error(
@@ -280,8 +279,7 @@ function checkProduct(product: Product, card: ModelCard): S2Band[] {
       { details: { missing } },
     );
   }
-  // Every band is present, so none is an L2A auxiliary layer the reader does not know.
-  return card.input.bands.filter((b): b is S2Band => (S2_BANDS as readonly string[]).includes(b));
+  return card.input.bands;
 }
 
 function classNameItems(): Record<string, string> {

@@ -194,6 +194,22 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
       await expect(predictProduct(l2a, { card, runner: boxRunner })).rejects.toThrow(
         /accepts L1C products; .* is L2A/,
       );
+      // A model reading the L2A aerosol and water-vapour layers (as KappaMask's L2A model does) runs.
+      const l2aCard = {
+        ...card,
+        input: {
+          ...card.input,
+          levels: ['L2A'] as ModelCard['input']['levels'],
+          bands: ['AOT', 'B02', 'WVP'] as ModelCard['input']['bands'],
+        },
+      };
+      const r = await predictProduct(l2a, {
+        card: l2aCard,
+        runner: boxRunner,
+        resolution: 60,
+        keepInMemory: true,
+      });
+      expect(r.classCounts[1]! + r.classCounts[2]!).toBeGreaterThan(0);
       const anyLevel = {
         ...card,
         input: {
