@@ -4,23 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../electron/cli/main.js';
 import type { DiscoveryEntry } from '../../../electron/core/scene/types.js';
+import { runCli } from '../../helpers/cli.js';
 import { ROOT, SHARED_DATA } from '../../helpers/env.js';
 
 const T31TCJ = join(SHARED_DATA, 'safe-T31TCJ-2024');
 const CLOUDY = join(T31TCJ, 'S2B_MSIL1C_20240305T104819_N0510_R051_T31TCJ_20240305T125347.SAFE');
 const FAKE = join(SHARED_DATA, 'gdal-fake-safe');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('s2cloud info', () => {
   const tmp = mkdtempSync(join(tmpdir(), 's2-cli-'));

@@ -3,23 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../electron/cli/main.js';
 import { makeScene } from '../../fixtures/make-scene.js';
+import { runCli } from '../../helpers/cli.js';
 import { DATA_DIR, hasTool, SHARED_DATA } from '../../helpers/env.js';
 import { ensureBuiltModel } from '../../helpers/models.js';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  }).catch((e: Error) => {
-    err += e.message;
-    return 1;
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe.skipIf(!hasTool('opj_compress') || !hasTool('gdalinfo'))('s2cloud predict', () => {
   let safe: string;
