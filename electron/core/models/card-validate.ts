@@ -199,6 +199,14 @@ function checkFile(c: Checker, json: Json): CardFile {
     const wurl = c.optStr(w, 'url', 'file.weights.url');
     if (wurl !== undefined) out.weights.url = wurl;
   } else if (origin === 'built') c.fail('file.weights', 'is required for origin "built"');
+  const kerasConfig = c.optStr(f, 'kerasConfig', 'file.kerasConfig');
+  if (kerasConfig !== undefined) {
+    // A file inside the card's folder: relative, forward slashes, no "..".
+    if (!/^[\w.-]+(\/[\w.-]+)*\.json$/.test(kerasConfig) || kerasConfig.split('/').includes('..'))
+      c.fail('file.kerasConfig', `("${kerasConfig}") must be a .json path inside the card's folder`);
+    else if (origin !== 'built') c.fail('file.kerasConfig', 'is only used with origin "built"');
+    else out.kerasConfig = kerasConfig;
+  }
   return out;
 }
 

@@ -93,6 +93,11 @@ export interface CardFile {
    * we cannot pin (the ONNX file's sha256 is then null too).
    */
   weights?: { name: string; sha256: string | null; url?: string };
+  /**
+   * Keras functional-model config (`model_config` JSON) of a built model, as a path relative to
+   * the card's folder: used when the weights file has none (weights-only checkpoints).
+   */
+  kerasConfig?: string;
 }
 
 export interface ModelCard {

@@ -1,10 +1,10 @@
-import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { S2Error } from '../errors.js';
 import type { ModelCard } from './card.js';
 import { checkCardAgainstGraph } from './card-check.js';
 import { convertKerasFile } from './convert.js';
-import { sha256File, writeFileAtomic } from './files.js';
+import { sha256Bytes, sha256File, writeFileAtomic } from './files.js';
 import { createSession } from './session.js';
 
 export interface InstallResult {
@@ -30,6 +30,54 @@ async function verifyAgainstCard(card: ModelCard, file: string, cardFile: string
   }
 }
 
+/**
+ * Reads the Keras config a card ships for weights-only files (`file.kerasConfig`, relative to the
+ * folder of `cardFile`); its name and sha256 go into the ONNX metadata.
+ */
+async function loadKerasConfig(
+  card: ModelCard,
+  cardFile: string,
+  weightsFile: string,
+): Promise<{ config: unknown; metadata: Record<string, string> }> {
+  const rel = card.file.kerasConfig;
+  if (rel === undefined) {
+    throw new S2Error(
+      'BAD_MODEL',
+      `${weightsFile}: the file has no model_config (a weights-only file, as save_weights writes) and ${cardFile} has no field "file.kerasConfig" naming the model's Keras config.`,
+      { file: weightsFile },
+    );
+  }
+  const path = resolve(dirname(cardFile), rel);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new S2Error(
+      'NOT_FOUND',
+      `${path}: cannot read the Keras config named in ${cardFile} (field "file.kerasConfig").`,
+      {
+        file: path,
+        cause: err,
+      },
+    );
+  }
+  try {
+    return {
+      config: JSON.parse(bytes.toString('utf8')) as unknown,
+      metadata: { keras_config: rel, keras_config_sha256: sha256Bytes(bytes) },
+    };
+  } catch (err) {
+    throw new S2Error(
+      'BAD_MODEL_CARD',
+      `${path}: the Keras config is not valid JSON (${(err as Error).message}).`,
+      {
+        file: path,
+        cause: err,
+      },
+    );
+  }
+}
+
 /** Finds `name` in the first of `dirs` that has it (one level of sub-folders searched too). */
 export async function findWeights(name: string, dirs: readonly string[]): Promise<string | undefined> {
   for (const dir of dirs) {
@@ -46,7 +94,8 @@ export async function findWeights(name: string, dirs: readonly string[]): Promis
 /**
  * Converts a card's Keras weights into `<buildDir>/<card.file.name>`, checking the weights' and
  * the result's sha256 against the card (the conversion is deterministic, so a different hash
- * means the converter or the weights changed).
+ * means the converter or the weights changed). A weights-only file (no model_config) is
+ * converted with the card's `file.kerasConfig`, read relative to the folder of `cardFile`.
  */
 export async function buildModel(
   card: ModelCard,
@@ -62,6 +111,7 @@ export async function buildModel(
   const result = await convertKerasFile(weightsFile, out, {
     graphName: card.id,
     metadata: { card_id: card.id },
+    fallbackConfig: () => loadKerasConfig(card, cardFile, weightsFile),
   });
   if (weights.sha256 !== null && result.sourceSha256 !== weights.sha256) {
     await rm(out, { force: true });

@@ -15,16 +15,20 @@ writes: root attributes keras_version, backend, model_config (JSON, class Functi
 group model_weights with layer_names, and per layer `<layer>/<layer>/kernel:0` datasets listed in
 weight_names. With --weights-only it has the `save_weights` layout instead (no model_config,
 layers at the root), which is what km_predict's ModelCheckpoint(save_weights_only=True) wrote.
+With --config-only it writes the model_config JSON alone (no weights): the Keras config a card
+ships for such weights-only files (native-models/kappamask-*/keras-config.json). With
+--models-before K the layers are named as in a session that built K KappaMask models before
+(conv2d_24, ... for K = 1), as a checkpoint saved from such a session has them.
 
 Only numpy + h5py; no TensorFlow. Written from the architecture description, not from our converter.
 
 usage: make_weights.py OUT.hdf5 [--channels 13] [--classes 6] [--width-scale 8] [--seed 1]
-                       [--size 512] [--logit-gain 1] [--weights-only]
+                       [--size 512] [--logit-gain 1] [--weights-only] [--models-before K]
+       make_weights.py OUT.json --config-only [--channels 13] [--classes 6] [--width-scale 8]
 """
 import argparse
 import json
 
-import h5py
 import numpy as np
 
 KERAS_VERSION = "2.4.0"
@@ -77,10 +81,12 @@ def pool_config():
     return {"pool_size": [2, 2], "padding": "valid", "strides": [2, 2], "data_format": "channels_last"}
 
 
-def build(size, channels, classes, scale):
-    """The KappaMask U-Net as a list of Keras layer configs; returns (layers, conv shapes)."""
+def build(size, channels, classes, scale, b=None):
+    """The KappaMask U-Net as a list of Keras layer configs; returns (layers, conv shapes).
+    A Builder that already named other layers continues their numbering."""
     f = [max(1, n // scale) for n in (64, 128, 256, 512, 1024)]
-    b = Builder()
+    b = b or Builder()
+    b.layers = []
     convs = {}
 
     def conv(filters, kernel, x, activation="relu"):
@@ -171,6 +177,8 @@ def random_weights(layers, convs, channels, seed, logit_gain):
 
 
 def write(path, layers, weights, config, weights_only):
+    import h5py  # only here: --config-only needs numpy alone
+
     with h5py.File(path, "w") as f:
         if weights_only:
             root = f
@@ -204,8 +212,19 @@ def main():
     p.add_argument("--size", type=int, default=512, help="input side in the config (KappaMask: 512)")
     p.add_argument("--logit-gain", type=float, default=1.0, help="scale of the last kernel")
     p.add_argument("--weights-only", action="store_true", help="save_weights layout, no model_config")
+    p.add_argument("--config-only", action="store_true", help="write the model_config JSON only")
+    p.add_argument("--models-before", type=int, default=0, help="name layers as after K models")
     a = p.parse_args()
-    layers, convs, inp, out = build(a.size, a.channels, a.classes, a.width_scale)
+    b = Builder()
+    for _ in range(a.models_before):
+        build(a.size, a.channels, a.classes, a.width_scale, b)
+    layers, convs, inp, out = build(a.size, a.channels, a.classes, a.width_scale, b)
+    if a.config_only:
+        with open(a.out, "w", encoding="utf8") as f:
+            json.dump(model_config(layers, inp, out), f, indent=1)
+            f.write("\n")
+        print(f"{a.out}: Keras config, {len(layers)} layers")
+        return
     weights = random_weights(layers, convs, a.channels, a.seed, a.logit_gain)
     write(a.out, layers, weights, model_config(layers, inp, out), a.weights_only)
     params = sum(w.size for ws in weights.values() for _, w in ws)
