@@ -1,6 +1,7 @@
 /** The CLI's command dispatch, separate from the entry so tests can call it with their own streams. */
 import { runInfo } from './info.js';
 import { runPredict } from './predict.js';
+import { runCompare } from './compare.js';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -25,6 +26,15 @@ Commands:
       at a reduced JPEG2000 level (the default, about 3x faster); --coarsening average
       block-averages the full-resolution pixels instead.
 
+  compare [--reference REF] [--product SAFE] [ID=]mask ... [--binary] [--shadow clear|cloud|exclude]
+          [--buffer N] [--out report.html] [--csv DIR] [--json FILE] [--crs EPSG] [--threshold T]
+          [--reference-adapter ID] [--class-field F --class-table JSON] [--alcd-high-clouds cloud|semi]
+      Map masks onto the class schema (adapter guessed, or ID: scl, msk-classi, msk-clouds-gml,
+      msk-cldprb, fmask4, fmask5, kappamask, kappamask-png, s2cloudless, table), align them on
+      one grid and print accuracy, kappa, per-class F1 and the binary cloud/clear scores against
+      the reference (a raster, a vector file, or a folder of ALCD shapefiles), or pairwise
+      agreement without one. --product adds the product's own mask (SCL or MSK_CLASSI).
+
 Options:
   -h, --help     this text
   -v, --version  the version
@@ -37,6 +47,8 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       return runInfo(rest, io);
     case 'predict':
       return runPredict(rest, io);
+    case 'compare':
+      return runCompare(rest, io);
     case '-v':
     case '--version':
       io.stdout.write(`${await version()}\n`);
