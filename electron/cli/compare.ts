@@ -127,7 +127,9 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
       ...(refAdapter ? { adapter: refAdapter as AdapterId } : {}),
       ...(values['class-table'] ? { table: parseTable(values['class-table']) } : {}),
     });
-    const aligned = alignMasks([ref, ...masks], { grid: 'reference' });
+    const refs = [ref];
+    guesses.push(...takeGuessNotes(refs).map((n) => `reference ${n}`));
+    const aligned = alignMasks([refs[0]!, ...masks], { grid: 'reference' });
     const [refMask, ...rest] = aligned.masks;
     report = buildReport({ reference: refMask!, masks: rest, buffer, shadow });
     report.notes.push(

@@ -91,4 +91,3 @@ describe('product masks guessed from the product level (GDAL fake L2A: TIFF stor
     expect(mask.grid.transform[1]).toBe(20);
   });
 });
-
