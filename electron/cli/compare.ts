@@ -2,7 +2,13 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S2Error } from '../core/errors.js';
-import { isAdapterId, loadMask, type AdapterId, type LoadMaskOptions } from '../core/masks/adapters/index.js';
+import {
+  isAdapterId,
+  loadMask,
+  loadTablePreset,
+  type AdapterId,
+  type LoadMaskOptions,
+} from '../core/masks/adapters/index.js';
 import { alignMasks } from '../core/masks/align.js';
 import type { SchemaMask } from '../core/masks/schema.js';
 import {
@@ -54,6 +60,7 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
         json: { type: 'string' },
         crs: { type: 'string' },
         threshold: { type: 'string' },
+        preset: { type: 'string' },
       },
     });
   } catch (err) {
@@ -77,6 +84,8 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
   const common: LoadMaskOptions = {};
   if (values.crs) common.crs = Number(values.crs);
   if (values.threshold) common.threshold = Number(values.threshold);
+  // A saved value -> class table for rasters from other tools (used by the 'table' adapter).
+  if (values.preset) common.preset = await loadTablePreset(resolve(values.preset));
 
   // Masks: "path" (adapter guessed) or "ID=path"; --product adds the product's own mask.
   const masks: SchemaMask[] = [];
@@ -89,7 +98,10 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
     }
     masks.push(await loadMask(file, { ...common, ...(id ? { adapter: id as AdapterId } : {}) }));
   }
-  if (values.product) masks.push(await loadMask(resolve(values.product), common));
+  if (values.product) {
+    const { preset: _preset, ...productOpts } = common;
+    masks.push(await loadMask(resolve(values.product), productOpts));
+  }
   const guesses = takeGuessNotes(masks);
 
   const reference = values.reference ? resolve(values.reference) : undefined;

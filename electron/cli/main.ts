@@ -29,11 +29,13 @@ Commands:
   compare [--reference REF] [--product SAFE] [ID=]mask ... [--binary] [--shadow clear|cloud|exclude]
           [--buffer N] [--out report.html] [--csv DIR] [--json FILE] [--crs EPSG] [--threshold T]
           [--reference-adapter ID] [--class-field F --class-table JSON] [--alcd-high-clouds cloud|semi]
+          [--preset FILE.json]
       Map masks onto the class schema (adapter guessed, or ID: scl, msk-classi, msk-clouds-gml,
       msk-cldprb, fmask4, fmask5, kappamask, kappamask-png, s2cloudless, table), align them on
       one grid and print accuracy, kappa, per-class F1 and the binary cloud/clear scores against
       the reference (a raster, a vector file, or a folder of ALCD shapefiles), or pairwise
       agreement without one. --product adds the product's own mask (SCL or MSK_CLASSI).
+      --preset applies a saved value -> class table ({"name", "table"}) to rasters from other tools.
 
 Options:
   -h, --help     this text

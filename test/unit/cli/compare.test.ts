@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,29 @@ describe.skipIf(!hasTool('gdal_translate'))('s2cloud compare', () => {
       'x',
     ]);
     expect(d.code).toBe(2);
+  });
+});
+
+describe.skipIf(!hasTool('gdal_translate'))('s2cloud compare with a saved class table', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 's2-preset-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads a raster from another tool through a preset, reporting values it does not know', async () => {
+    const preset = join(tmp, 'mine.json');
+    // KappaMask codes, but with 'cloud shadow' (2) deliberately left out of the table.
+    writeFileSync(preset, JSON.stringify({ name: 'my tool', table: { 1: 1, 3: 3, 4: 2, 5: 0 } }));
+    const r = await runCli([
+      'compare',
+      '--preset',
+      preset,
+      '--reference',
+      join(KM, 'L2A_kappamask.tif'),
+      '--reference-adapter',
+      'kappamask',
+      join(KM, 'L1C_kappamask.tif'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/my tool/);
+    expect(r.out).toMatch(/values the adapter does not know, counted as no data: 2 \(1399 px\)/);
   });
 });
