@@ -25,19 +25,39 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-function electronBinary() {
-  // Reads electron's path.txt ourselves: require('electron') would try to download a missing binary.
+function electronPaths() {
   try {
     const require = createRequire(import.meta.url);
     const pkgDir = dirname(require.resolve('electron/package.json'));
-    const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-    const pathTxt = join(pkgDir, 'path.txt');
-    if (!existsSync(pathTxt)) return null;
-    const bin = join(override ?? join(pkgDir, 'dist'), readFileSync(pathTxt, 'utf8').trim());
-    return existsSync(bin) ? bin : null;
+    return { pkgDir, pathTxt: join(pkgDir, 'path.txt') };
   } catch {
     return null;
   }
+}
+
+function electronBinary() {
+  // Reads electron's path.txt ourselves: require('electron') throws when the binary is missing.
+  const p = electronPaths();
+  if (!p || !existsSync(p.pathTxt)) return null;
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const bin = join(override ?? join(p.pkgDir, 'dist'), readFileSync(p.pathTxt, 'utf8').trim());
+  return existsSync(bin) ? bin : null;
+}
+
+/**
+ * Electron 45 downloads its binary on first use rather than at install: fetch it now (a user's
+ * machine with internet gets the desktop app); offline this fails within a second.
+ */
+function fetchElectron() {
+  const p = electronPaths();
+  if (!p || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return null;
+  console.log('Fetching the Electron binary (first start)…');
+  const r = spawnSync(process.execPath, [join(p.pkgDir, 'install.js')], {
+    cwd: root,
+    stdio: 'ignore',
+    timeout: 300_000,
+  });
+  return r.status === 0 ? electronBinary() : null;
 }
 
 function run(cmd, cmdArgs) {
@@ -46,14 +66,14 @@ function run(cmd, cmdArgs) {
   child.on('exit', (code) => process.exit(code ?? 0));
 }
 
-const bin = webOnly ? null : electronBinary();
+const bin = webOnly ? null : (electronBinary() ?? fetchElectron());
 if (bin) {
   run(bin, [join(root, 'dist', 'electron', 'main.js'), ...args]);
 } else {
   if (!webOnly) {
     console.log(
-      'The Electron binary is not installed (offline install, or ELECTRON_SKIP_BINARY_DOWNLOAD).\n' +
-        'Serving the same interface to a browser instead. To get the desktop app: npx install-electron',
+      'The Electron binary is not installed and could not be fetched (offline, or ELECTRON_SKIP_BINARY_DOWNLOAD).\n' +
+        'Serving the same interface to a browser instead. To get the desktop app later: npx install-electron',
     );
   }
   run(process.execPath, [
