@@ -98,10 +98,7 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
     }
     masks.push(await loadMask(file, { ...common, ...(id ? { adapter: id as AdapterId } : {}) }));
   }
-  if (values.product) {
-    const { preset: _preset, ...productOpts } = common;
-    masks.push(await loadMask(resolve(values.product), productOpts));
-  }
+  if (values.product) masks.push(...(await productMasks(resolve(values.product), common)));
   const guesses = takeGuessNotes(masks);
 
   const reference = values.reference ? resolve(values.reference) : undefined;
@@ -176,6 +173,32 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`CSV: ${files.join(', ')}\n`);
   }
   return 0;
+}
+
+/**
+ * The product's own cloud masks: SCL and, from baseline 04.00 on, MSK_CLASSI for L2A; MSK_CLASSI
+ * (or the legacy GML mask) for L1C.
+ */
+async function productMasks(path: string, common: LoadMaskOptions): Promise<SchemaMask[]> {
+  const { preset: _preset, ...opts } = common;
+  const product = await openProduct(path);
+  try {
+    const kinds = new Set(product.masks.map((m) => m.kind));
+    const ids: AdapterId[] = [];
+    if (product.bands.some((b) => b.name === 'SCL')) ids.push('scl');
+    if (kinds.has('MSK_CLASSI')) ids.push('msk-classi');
+    else if (kinds.has('MSK_CLOUDS_GML')) ids.push('msk-clouds-gml');
+    if (ids.length === 0) {
+      throw new S2Error('MISSING_FILE', `${path} has no SCL, MSK_CLASSI or MSK_CLOUDS mask to compare.`, {
+        file: path,
+      });
+    }
+    const out: SchemaMask[] = [];
+    for (const adapter of ids) out.push(await loadMask(path, { ...opts, adapter, product }));
+    return out;
+  } finally {
+    await product.close();
+  }
 }
 
 /** Moves "[guessed from …]" out of the mask names (tables stay readable) into notes. */

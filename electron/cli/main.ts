@@ -34,7 +34,7 @@ Commands:
       msk-cldprb, fmask4, fmask5, kappamask, kappamask-png, s2cloudless, table), align them on
       one grid and print accuracy, kappa, per-class F1 and the binary cloud/clear scores against
       the reference (a raster, a vector file, or a folder of ALCD shapefiles), or pairwise
-      agreement without one. --product adds the product's own mask (SCL or MSK_CLASSI).
+      agreement without one. --product adds the product's own masks (SCL, MSK_CLASSI).
       --preset applies a saved value -> class table ({"name", "table"}) to rasters from other tools.
 
 Options:

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
-import { hasTool, SHARED_DATA } from '../../helpers/env.js';
+import { makeScene } from '../../fixtures/make-scene.js';
+import { DATA_DIR, hasTool, SHARED_DATA } from '../../helpers/env.js';
 import { gdalRead } from '../../helpers/gdal-raw.js';
 
 const KM = join(SHARED_DATA, 'kappamask-predictions');
@@ -117,5 +118,20 @@ describe.skipIf(!hasTool('gdal_translate'))('s2cloud compare with a saved class 
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/my tool/);
     expect(r.out).toMatch(/values the adapter does not know, counted as no data: 2 \(1399 px\)/);
+  });
+});
+
+describe.skipIf(!hasTool('opj_compress'))('s2cloud compare --product on an L2A product', () => {
+  it("brings both of the product's own masks, SCL and MSK_CLASSI", async () => {
+    const { safePath } = await makeScene({
+      size: 'small',
+      level: 'L2A',
+      outDir: join(DATA_DIR, 'scenes'),
+      log: () => {},
+    });
+    const r = await runCli(['compare', '--product', safePath]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Sen2Cor SCL\s+—\s+\d+\.\d % \/ \d\.\d{3}/);
+    expect(r.out).toContain('MSK_CLASSI');
   });
 });
