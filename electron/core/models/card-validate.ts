@@ -1,6 +1,14 @@
 import { S2Error } from '../errors.js';
 import { CARD_SCHEMA_VERSION, L2A_AUX_LAYERS, MASK_CLASS, PROCESSING_LEVELS, S2_BANDS } from './card.js';
-import type { CardFile, CardInput, CardOutput, CardTiling, MaskClass, ModelCard } from './card.js';
+import type {
+  CardFile,
+  CardInput,
+  CardOutput,
+  CardTiling,
+  MaskClass,
+  ModelCard,
+  SemiTransparentRule,
+} from './card.js';
 
 type Json = Record<string, unknown>;
 
@@ -210,6 +218,26 @@ function checkFile(c: Checker, json: Json): CardFile {
   return out;
 }
 
+/** The optional `semiTransparent` thresholds: reflectances in [0, 1]. */
+function checkSemiTransparent(c: Checker, json: Json): SemiTransparentRule | undefined {
+  if (json.semiTransparent === undefined) return undefined;
+  const s = c.obj(json, 'semiTransparent', 'semiTransparent');
+  const unit = (key: keyof SemiTransparentRule, test: (n: number) => boolean, rule: string): number =>
+    c.num(s, key, `semiTransparent.${key}`, test, rule);
+  const inUnit = (n: number): boolean => n >= 0 && n <= 1;
+  const rule: SemiTransparentRule = {
+    probabilityOpaque: unit('probabilityOpaque', (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    brightnessOpaque: unit('brightnessOpaque', inUnit, 'a reflectance in [0, 1]'),
+    whitenessOpaque: unit('whitenessOpaque', (n) => n > 0, 'positive'),
+    cirrusMin: unit('cirrusMin', inUnit, 'a reflectance in [0, 1]'),
+    blueMax: unit('blueMax', (n) => n > 0 && n <= 1, 'a reflectance in (0, 1]'),
+  };
+  if (s !== undefined && typeof s === 'object' && 'cirrusProbabilityMin' in s) {
+    rule.cirrusProbabilityMin = unit('cirrusProbabilityMin', inUnit, 'in [0, 1]');
+  }
+  return rule;
+}
+
 /**
  * Validates a parsed card. Throws one BAD_MODEL_CARD S2Error naming `file` and listing every
  * field that is wrong; returns the card typed (unknown keys are dropped).
@@ -243,6 +271,8 @@ export function validateCard(json: unknown, file: string): ModelCard {
   };
   const citation = c.optStr(source, 'citation', 'source.citation');
   if (citation !== undefined) card.source.citation = citation;
+  const semiTransparent = checkSemiTransparent(c, j);
+  if (semiTransparent !== undefined) card.semiTransparent = semiTransparent;
   if (c.errors.length > 0) {
     throw new S2Error('BAD_MODEL_CARD', `${file}: invalid model card: ${c.errors.join('; ')}.`, {
       file,

@@ -100,6 +100,29 @@ export interface CardFile {
   kerasConfig?: string;
 }
 
+/**
+ * Thresholds of the semi-transparent cloud rule (electron/core/masks/semi-transparent.ts), per
+ * model because each CNN's probabilities are calibrated differently. Reflectances are TOA (L1C).
+ */
+export interface SemiTransparentRule {
+  /** A cloud pixel whose probability is below this is semi-transparent (mid-range confidence). */
+  probabilityOpaque: number;
+  /** A cloud pixel whose visible brightness, mean(B02, B03, B04), is below this is semi-transparent. */
+  brightnessOpaque: number;
+  /** A cloud pixel whose whiteness, sum |b - mean| / mean over B02..B04, is above this is semi-transparent. */
+  whitenessOpaque: number;
+  /** A clear pixel with B10 (cirrus band) above this is under cirrus, so semi-transparent. */
+  cirrusMin: number;
+  /** The cirrus test only applies where B02 is below this (not snow or very bright ground). */
+  blueMax: number;
+  /**
+   * ... and, when the model gives a probability, where it is at least this: B10 alone also
+   * rises over high or dry terrain and in early processing baselines, so a pixel the model sees
+   * no hint of cloud in stays clear. Default 0.2.
+   */
+  cirrusProbabilityMin?: number;
+}
+
 export interface ModelCard {
   schema: typeof CARD_SCHEMA_VERSION;
   id: string;
@@ -111,6 +134,8 @@ export interface ModelCard {
   tiling: CardTiling;
   output: CardOutput;
   file: CardFile;
+  /** Thresholds that split the model's cloud into opaque and semi-transparent; defaults when absent. */
+  semiTransparent?: SemiTransparentRule;
   /** Plain-language caveats shown to the user (e.g. trained on Landsat; untested weights). */
   notes: string[];
 }
