@@ -2,6 +2,7 @@
 import { runInfo } from './info.js';
 import { runPredict } from './predict.js';
 import { runCompare } from './compare.js';
+import { runFmaskCommand } from './fmask.js';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -18,9 +19,11 @@ Commands:
   predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities]
           [--probabilities-out FILE] [--batch N] [--quicklook FILE.png]
           [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX] [--max-memory GB]
-          [--coarsening average|jp2-level]
+          [--coarsening average|jp2-level] [--cloud-only]
       Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,
-      2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF;
+      2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF: the
+      model's clouds, a semi-transparent rule and geometric cloud shadows (--cloud-only: the
+      model's classes alone);
       default output <product>_<model>_<res>m.tif, default model dl-l8s2-uv-6b at its card's
       resolution. Ctrl+C cancels and leaves no partial file. At 20 and 60 m the 10 m bands are read
       at a reduced JPEG2000 level (the default, about 3x faster); --coarsening average
@@ -37,6 +40,10 @@ Commands:
       agreement without one. --product adds the product's own masks (SCL, MSK_CLASSI).
       --preset applies a saved value -> class table ({"name", "table"}) to rasters from other tools.
 
+  fmask <product> [--resolution 20|60] [--out FILE]
+      The built-in Fmask 4 (Sentinel-2) on an L1C product, written as a COG with Fmask's codes
+      (0 land, 1 water, 2 shadow, 3 snow, 4 cloud, 255 no data), labelled "Fmask (built-in)".
+
 Options:
   -h, --help     this text
   -v, --version  the version
@@ -51,6 +58,8 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       return runPredict(rest, io);
     case 'compare':
       return runCompare(rest, io);
+    case 'fmask':
+      return runFmaskCommand(rest, io);
     case '-v':
     case '--version':
       io.stdout.write(`${await version()}\n`);

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S2Error } from '../core/errors.js';
 import { loadCard } from '../core/models/card-load.js';
-import { predictProduct } from '../core/models/infer/engine.js';
+import { predictProduct, type PredictProgress, type PredictResult } from '../core/models/infer/engine.js';
+import { predictFourClasses } from '../core/models/infer/four-class.js';
 import { onnxRunner } from '../core/models/infer/runner.js';
 import { builtModelsDir, modelsDir } from '../core/models/paths.js';
 import { createSession, type ProviderName } from '../core/models/session.js';
@@ -36,6 +37,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         'probabilities-out': { type: 'string' },
         batch: { type: 'string' },
         quicklook: { type: 'string' },
+        'cloud-only': { type: 'boolean', default: false },
         granule: { type: 'string' },
         providers: { type: 'string' },
         threads: { type: 'string' },
@@ -104,7 +106,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);
     try {
-      const result = await predictProduct(product, {
+      const options = {
         card,
         runner: onnxRunner(model, card),
         resolution: res,
@@ -116,8 +118,21 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         batch: values.batch ? Number(values.batch) : undefined,
         keepClasses: values.quicklook !== undefined,
         signal: ac.signal,
-        onProgress: (p) => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
-      });
+        onProgress: (p: PredictProgress): void => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
+      };
+      // Four classes by default (CNN cloud + semi-transparent rule + geometric shadows).
+      const result: PredictResult & { timings: { semiSeconds?: number; shadowSeconds?: number } } = values[
+        'cloud-only'
+      ]
+        ? await predictProduct(product, options)
+        : await predictFourClasses(product, {
+            ...options,
+            onStage: (stage) => {
+              if (stage === 'cnn') return;
+              bar.end();
+              io.stderr.write(`predict: ${stage}\n`);
+            },
+          });
       bar.end();
       const total = result.classCounts.reduce((a, b) => a + b, 0);
       const valid = total - (result.classCounts[0] ?? 0);
@@ -142,7 +157,10 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       );
       const t = result.timings;
       io.stdout.write(
-        `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s, write ${t.writeSeconds.toFixed(1)} s)\n`,
+        `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s` +
+          (t.semiSeconds !== undefined ? `, semi-transparent ${t.semiSeconds.toFixed(1)} s` : '') +
+          (t.shadowSeconds !== undefined ? `, shadows ${t.shadowSeconds.toFixed(1)} s` : '') +
+          `, write ${t.writeSeconds.toFixed(1)} s)\n`,
       );
       return 0;
     } finally {

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelCard } from '../../../../electron/core/models/card.js';
+import { predictFourClasses } from '../../../../electron/core/models/infer/four-class.js';
+import { onnxRunner } from '../../../../electron/core/models/infer/runner.js';
+import { createSession, type ModelSession } from '../../../../electron/core/models/session.js';
+import { destroySharedDecoder } from '../../../../electron/core/raster/jp2/index.js';
+import { openProduct } from '../../../../electron/core/scene/index.js';
+import type { Product } from '../../../../electron/core/scene/types.js';
+import { makeScene } from '../../../fixtures/make-scene.js';
+import { DATA_DIR, hasTool } from '../../../helpers/env.js';
+import { ensureBuiltModel } from '../../../helpers/models.js';
+
+describe.skipIf(!hasTool('opj_compress'))(
+  'four classes: CNN cloud, semi-transparent rule, geometric shadows',
+  () => {
+    let product: Product;
+    let card: ModelCard;
+    let model: ModelSession;
+    beforeAll(async () => {
+      const { safePath } = await makeScene({
+        size: 'small',
+        outDir: join(DATA_DIR, 'scenes'),
+        log: () => {},
+      });
+      product = await openProduct(safePath);
+      const built = await ensureBuiltModel('dl-l8s2-uv-6b');
+      card = built.card;
+      model = await createSession(built.file, { providers: ['cpu'], log: () => {} });
+    });
+    afterAll(async () => {
+      await model?.session.release();
+      await product?.close();
+      await destroySharedDecoder();
+    });
+
+    it('adds semi-transparent cloud and shadows cast away from the sun, never over clouds', async () => {
+      const stages: string[] = [];
+      const r = await predictFourClasses(product, {
+        card,
+        runner: onnxRunner(model, card),
+        keepClasses: true,
+        onStage: (s) => stages.push(s),
+      });
+      expect(stages).toEqual(['cnn', 'semi-transparent', 'shadows', 'write']);
+      const n = r.classes!.length;
+      const valid = n - r.classCounts[0]!;
+      const share = (c: number): number => r.classCounts[c]! / valid;
+      expect(share(3)).toBeGreaterThan(0.005);
+      expect(share(4)).toBeGreaterThan(0.02);
+      expect(share(4)).toBeLessThan(0.3);
+      expect(r.shadow!.matched).toBeGreaterThan(0);
+      // The sun is in the south-south-east (azimuth ~158 deg): each shadow pixel should have cloud
+      // somewhere towards the sun, i.e. below (south) and to the right (east) of it on the grid.
+      const { width: W, height: H } = r.grid;
+      let towardsSun = 0;
+      let shadows = 0;
+      for (let y = 0; y < H; y += 3)
+        for (let x = 0; x < W; x += 3) {
+          if (r.classes![y * W + x] !== 4) continue;
+          shadows++;
+          for (let d = 1; d < 200; d++) {
+            const yy = y + Math.round(d * 0.93);
+            const xx = x + Math.round(d * 0.37);
+            if (yy >= H || xx >= W) break;
+            const c = r.classes![yy * W + xx];
+            if (c === 2 || c === 3) {
+              towardsSun++;
+              break;
+            }
+          }
+        }
+      expect(towardsSun / shadows).toBeGreaterThan(0.8);
+    });
+
+    it('keeps the model classes alone when asked', async () => {
+      const r = await predictFourClasses(product, {
+        card,
+        runner: onnxRunner(model, card),
+        resolution: 60,
+        semiTransparent: false,
+        shadows: false,
+      });
+      expect(r.classCounts[3]).toBe(0);
+      expect(r.classCounts[4]).toBe(0);
+      expect(r.shadow).toBeNull();
+    });
+  },
+);
