@@ -53,8 +53,27 @@ export interface PredictOptions {
    * averaging and the DL-L8S2-UV mask agrees on 99.7 % of pixels.
    */
   coarsening?: 'average' | 'jp2-level';
+  /**
+   * Called once per strip, after its classes are known and before they are kept or written: the
+   * strip's band reflectances are there to reuse (post-processing need not decode them again),
+   * and `classes` may be changed in place.
+   */
+  onStrip?: (strip: StripData) => void | Promise<void>;
   /** Refuse to start when the estimated peak memory is above this. Default 80 % of the machine's memory. */
   maxMemoryBytes?: number;
+}
+
+export interface StripData {
+  /** First row of the strip (window coordinates) and its number of rows. */
+  y0: number;
+  rows: number;
+  width: number;
+  /** The card's bands, in its order, for rows stackY0.. of the window (margins included). */
+  stack: Float32Array[];
+  stackY0: number;
+  /** The strip's classes (rows x width) and probabilities, row-major. */
+  classes: Uint8Array;
+  probabilities: Float32Array[];
 }
 
 export interface PredictResult {
@@ -209,6 +228,15 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
           etaSeconds: tilesDone > 0 ? (elapsed / tilesDone) * (plan.count - tilesDone) : null,
         });
       }
+      await opts.onStrip?.({
+        y0: rowSpan.core0,
+        rows: stripH,
+        width: W,
+        stack: stack.data,
+        stackY0: lo,
+        classes: stripClasses,
+        probabilities: stripProbs,
+      });
       for (const v of stripClasses) classCounts[v] = (classCounts[v] ?? 0) + 1;
       keepClasses?.set(stripClasses, rowSpan.core0 * W);
       keepProbs?.forEach((p, k) => p.set(stripProbs[k]!, rowSpan.core0 * W));

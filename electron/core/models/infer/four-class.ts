@@ -9,11 +9,11 @@ import { S2Error, throwIfAborted } from '../../errors.js';
 import { DEFAULT_SEMI_TRANSPARENT_RULE, splitSemiTransparent } from '../../masks/semi-transparent.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
 import { KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
-import { windowGrid, type Grid } from '../../raster/grid.js';
-import { readReflectance } from '../../scene/reflectance.js';
-import type { Product, Resolution } from '../../scene/types.js';
+import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
+import { productGrid, readReflectance } from '../../scene/reflectance.js';
+import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
 import type { SemiTransparentRule } from '../card.js';
-import { predictProduct, type PredictOptions, type PredictResult } from './engine.js';
+import { predictProduct, type PredictOptions, type PredictResult, type StripData } from './engine.js';
 
 export interface FourClassOptions extends PredictOptions {
   /** Split semi-transparent cloud from opaque (default true). */
@@ -21,7 +21,7 @@ export interface FourClassOptions extends PredictOptions {
   /** Find cloud shadows (default true). */
   shadows?: boolean;
   /** Called when a stage starts (for progress lines). */
-  onStage?: (stage: 'cnn' | 'semi-transparent' | 'shadows' | 'write') => void;
+  onStage?: (stage: 'cnn' | 'shadows' | 'write') => void;
 }
 
 export interface FourClassResult extends PredictResult {
@@ -31,38 +31,46 @@ export interface FourClassResult extends PredictResult {
 }
 
 const now = (): number => performance.now() / 1000;
-const STRIP_ROWS = 1024;
 
 export async function predictFourClasses(product: Product, opts: FourClassOptions): Promise<FourClassResult> {
   const t0 = now();
+  const signal = opts.signal;
+  const resolution = (opts.resolution ?? opts.card.input.resolution) as Resolution;
+  const full = productGrid(product, resolution);
+  const win = opts.window ?? { x: 0, y: 0, width: full.width, height: full.height };
+  const bands = opts.card.input.bands as readonly string[];
+  const semiOn = opts.semiTransparent !== false && opts.card.output.kind === 'sigmoid';
+  const rule = opts.card.semiTransparent ?? DEFAULT_SEMI_TRANSPARENT_RULE;
+  const hasB10 = product.bands.some((b) => b.name === 'B10');
+  const shadowRes: Resolution = resolution === 10 ? 20 : resolution;
+  const k = shadowRes / resolution;
+  const capture = opts.shadows !== false ? new ShadowBands(bands, win.width, win.height, k) : null;
+  let semiSeconds = 0;
+
   opts.onStage?.('cnn');
   const cnn = await predictProduct(product, {
     ...opts,
     classesOut: undefined,
     probabilitiesOut: undefined,
     keepInMemory: true,
+    // Each strip's bands are reused here rather than decoded again.
+    onStrip: async (strip) => {
+      capture?.add(strip);
+      if (!semiOn) return;
+      const t1 = now();
+      await semiTransparentStrip(product, opts, strip, win, resolution, bands, hasB10, rule);
+      semiSeconds += now() - t1;
+    },
   });
   const classes = cnn.classes!;
-  const probability = cnn.probabilities?.[0];
-  const { grid, resolution } = cnn;
-  const signal = opts.signal;
-
-  let semiSeconds = 0;
-  const rule = opts.card.semiTransparent ?? DEFAULT_SEMI_TRANSPARENT_RULE;
-  // Softmax models (KappaMask) give semi-transparent cloud themselves.
-  if (opts.semiTransparent !== false && opts.card.output.kind === 'sigmoid') {
-    opts.onStage?.('semi-transparent');
-    const t1 = now();
-    await applySemiTransparent(product, opts, grid, resolution, classes, probability, rule);
-    semiSeconds = now() - t1;
-  }
+  const { grid } = cnn;
 
   let shadowSeconds = 0;
   let shadow: FourClassResult['shadow'] = null;
-  if (opts.shadows !== false) {
+  if (capture) {
     opts.onStage?.('shadows');
     const t2 = now();
-    shadow = await applyShadows(product, opts, grid, resolution, classes, signal);
+    shadow = await applyShadows(product, opts, grid, win, shadowRes, k, classes, capture, signal);
     shadowSeconds = now() - t2;
   }
 
@@ -115,46 +123,106 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   return result;
 }
 
-/** The semi-transparent rule, strip by strip (the visible bands of a 10 m tile do not fit at once). */
-async function applySemiTransparent(
+/** The semi-transparent rule on one strip, from the bands the CNN read (plus B10 on L1C). */
+async function semiTransparentStrip(
   product: Product,
   opts: FourClassOptions,
-  grid: Grid,
+  strip: StripData,
+  win: PixelWindow,
   resolution: Resolution,
-  classes: Uint8Array,
-  probability: Float32Array | undefined,
+  bands: readonly string[],
+  hasB10: boolean,
   rule: SemiTransparentRule,
 ): Promise<void> {
-  const hasB10 = product.bands.some((b) => b.name === 'B10');
-  const bands = ['B02', 'B03', 'B04', 'B08', ...(hasB10 ? (['B10'] as const) : [])] as const;
-  const win0 = opts.window ?? { x: 0, y: 0, width: grid.width, height: grid.height };
-  for (let y = 0; y < grid.height; y += STRIP_ROWS) {
-    throwIfAborted(opts.signal);
-    const rows = Math.min(STRIP_ROWS, grid.height - y);
-    const stack = await readReflectance(product, {
-      bands,
-      resolution,
-      window: { x: win0.x, y: win0.y + y, width: grid.width, height: rows },
-      coarsening: opts.coarsening ?? 'jp2-level',
-      decoder: opts.decoder,
-      signal: opts.signal,
-    });
-    const from = y * grid.width;
-    const to = from + rows * grid.width;
-    const [blue, green, red, nir, b10] = stack.data;
-    const part = classes.subarray(from, to);
-    splitSemiTransparent(
-      {
-        classes: part,
-        probability: probability?.subarray(from, to),
-        b10,
-        blue: blue!,
-        green: green!,
-        red: red!,
-        nir,
-      },
-      rule,
-    );
+  const n = strip.rows * strip.width;
+  const off = (strip.y0 - strip.stackY0) * strip.width;
+  const window = { x: win.x, y: win.y + strip.y0, width: strip.width, height: strip.rows };
+  const wanted = ['B02', 'B03', 'B04', 'B08'] as const;
+  const missing = wanted.filter((b) => !bands.includes(b));
+  const extra = [...missing, ...(hasB10 ? (['B10'] as const) : [])];
+  const read =
+    extra.length > 0
+      ? await readReflectance(product, {
+          bands: extra,
+          resolution,
+          window,
+          coarsening: opts.coarsening ?? 'jp2-level',
+          decoder: opts.decoder,
+          signal: opts.signal,
+        })
+      : null;
+  const band = (name: string): Float32Array | undefined => {
+    const i = bands.indexOf(name);
+    if (i >= 0) return strip.stack[i]!.subarray(off, off + n);
+    const j = extra.indexOf(name as (typeof extra)[number]);
+    return j >= 0 ? read!.data[j] : undefined;
+  };
+  splitSemiTransparent(
+    {
+      classes: strip.classes,
+      probability: strip.probabilities[0],
+      b10: band('B10'),
+      blue: band('B02')!,
+      green: band('B03')!,
+      red: band('B04')!,
+      nir: band('B08'),
+    },
+    rule,
+  );
+}
+
+/**
+ * NIR, SWIR and red at the shadow resolution, gathered from the CNN's strips as they pass (the
+ * mean of each k x k block when the CNN runs finer). Bands the model does not read are fetched
+ * after the CNN run instead.
+ */
+class ShadowBands {
+  readonly width: number;
+  readonly height: number;
+  private readonly sums: Map<string, Float32Array> = new Map();
+  private readonly counts: Map<string, Uint8Array> = new Map();
+
+  constructor(
+    private readonly bands: readonly string[],
+    winWidth: number,
+    winHeight: number,
+    private readonly k: number,
+  ) {
+    this.width = Math.ceil(winWidth / k);
+    this.height = Math.ceil(winHeight / k);
+    for (const b of ['B08', 'B11', 'B04']) {
+      if (!bands.includes(b)) continue;
+      this.sums.set(b, new Float32Array(this.width * this.height));
+      this.counts.set(b, new Uint8Array(this.width * this.height));
+    }
+  }
+
+  add(strip: StripData): void {
+    for (const [name, sum] of this.sums) {
+      const src = strip.stack[this.bands.indexOf(name)]!;
+      const count = this.counts.get(name)!;
+      const off = (strip.y0 - strip.stackY0) * strip.width;
+      for (let r = 0; r < strip.rows; r++) {
+        const row = Math.floor((strip.y0 + r) / this.k) * this.width;
+        for (let x = 0; x < strip.width; x++) {
+          const v = src[off + r * strip.width + x]!;
+          if (Number.isNaN(v)) continue;
+          const j = row + Math.floor(x / this.k);
+          sum[j] = sum[j]! + v;
+          count[j] = count[j]! + 1;
+        }
+      }
+    }
+  }
+
+  /** The gathered band (NaN where no valid pixel), or undefined when the model does not read it. */
+  take(name: string): Float32Array | undefined {
+    const sum = this.sums.get(name);
+    const count = this.counts.get(name);
+    if (!sum || !count) return undefined;
+    for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i]! / count[i]! : NaN;
+    this.sums.delete(name);
+    return sum;
   }
 }
 
@@ -162,8 +230,11 @@ async function applyShadows(
   product: Product,
   opts: FourClassOptions,
   grid: Grid,
-  resolution: Resolution,
+  win: PixelWindow,
+  shadowRes: Resolution,
+  k: number,
   classes: Uint8Array,
+  capture: ShadowBands,
   signal: AbortSignal | undefined,
 ): Promise<FourClassResult['shadow']> {
   const sun = product.metadata.sun;
@@ -173,10 +244,7 @@ async function applyShadows(
       `${product.rootName}: the tile metadata has no sun angles; shadows cannot be placed.`,
     );
   }
-  const shadowRes: Resolution = resolution === 10 ? 20 : resolution;
-  const k = shadowRes / resolution; // 1 or 2
-  const W = Math.ceil(grid.width / k);
-  const H = Math.ceil(grid.height / k);
+  const { width: W, height: H } = capture;
   // Cloud (opaque or thin) and valid at the shadow resolution: any cloud in a k x k block.
   const cloud = new Uint8Array(W * H);
   const valid = new Uint8Array(W * H);
@@ -187,31 +255,44 @@ async function applyShadows(
       if (c !== 0) valid[j] = 1;
       if (c === 2 || c === 3) cloud[j] = 1;
     }
-  const win0 = opts.window ?? { x: 0, y: 0, width: grid.width, height: grid.height };
-  const sWin = { x: Math.floor(win0.x / k), y: Math.floor(win0.y / k), width: W, height: H };
-  const stack = await readReflectance(product, {
-    bands: ['B08', 'B11', 'B04'],
-    resolution: shadowRes,
-    window: sWin,
-    coarsening: opts.coarsening ?? 'jp2-level',
-    decoder: opts.decoder,
-    signal,
-  });
+  const sWin = { x: Math.floor(win.x / k), y: Math.floor(win.y / k), width: W, height: H };
+  let nir = capture.take('B08');
+  let swir = capture.take('B11');
+  let red = capture.take('B04');
+  const missing = [
+    ...(nir ? [] : ['B08']),
+    ...(swir ? [] : ['B11']),
+    ...(red ? [] : ['B04']),
+  ] as SpectralBand[];
+  if (missing.length > 0) {
+    const read = await readReflectance(product, {
+      bands: missing,
+      resolution: shadowRes,
+      window: sWin,
+      coarsening: opts.coarsening ?? 'jp2-level',
+      decoder: opts.decoder,
+      signal,
+    });
+    const got = (b: SpectralBand): Float32Array | undefined => read.data[missing.indexOf(b)];
+    nir ??= got('B08');
+    swir ??= got('B11');
+    red ??= got('B04');
+  }
   const view = product.metadata.viewing.length
     ? {
         zenith: mean(product.metadata.viewing.map((v) => v.zenithMean)),
         azimuth: mean(product.metadata.viewing.map((v) => v.azimuthMean)),
       }
     : undefined;
-  const sGrid = windowGrid({ ...stack.grid, width: W, height: H }, { x: 0, y: 0, width: W, height: H });
+  const sGrid = windowGrid(productGrid(product, shadowRes), sWin);
   const res = await detectShadowsAsync(
     {
       grid: sGrid,
       cloud,
       valid,
-      nir: stack.data[0]!,
-      swir: stack.data[1]!,
-      red: stack.data[2]!,
+      nir: nir!,
+      swir: swir!,
+      ...(red ? { red } : {}),
       sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
       ...(view && Number.isFinite(view.zenith) ? { view } : {}),
     },
