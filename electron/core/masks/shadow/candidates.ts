@@ -3,6 +3,8 @@
  * dark pits of NIR and of SWIR with the surrounding clear-sky level and keep the pixels whose
  * darkness below that level is larger than `threshold` in both bands.
  */
+import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../worker-entry.js';
 import { fillHoles, LEVELS_PER_UNIT, quantise } from './reconstruct.js';
 
 export interface CandidateInput {
@@ -80,4 +82,70 @@ function clearLandPercentile(
     if (acc >= target) return v;
   }
   return 0;
+}
+
+/**
+ * The same candidates with the SWIR fill on a worker thread while this thread fills NIR: the two
+ * fills are most of the detector's time and independent. Falls back to one thread on failure.
+ */
+export async function shadowCandidatesParallel(
+  input: CandidateInput,
+  threshold = DEFAULT_DARKNESS,
+): Promise<Uint8Array> {
+  const { width, height, nir, swir, cloud, water } = input;
+  const n = width * height;
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    valid[i] = input.valid[i] && !Number.isNaN(nir[i] as number) && !Number.isNaN(swir[i] as number) ? 1 : 0;
+  }
+  const quant = (band: Float32Array): Uint16Array => {
+    const q = new Uint16Array(n);
+    for (let i = 0; i < n; i++) q[i] = valid[i] ? quantise(band[i] as number) : 0;
+    return q;
+  };
+  const qSwir = quant(swir);
+  let worker: Worker | undefined;
+  let swirFilled: Promise<Uint16Array>;
+  try {
+    const w = new Worker(
+      workerEntry(
+        new URL(import.meta.url.endsWith('.ts') ? './fill-worker.ts' : './fill-worker.js', import.meta.url),
+      ),
+    );
+    worker = w;
+    swirFilled = new Promise<Uint16Array>((resolve, reject) => {
+      w.once('message', (m: Uint16Array) => resolve(m));
+      w.once('error', reject);
+    });
+    w.postMessage({
+      q: qSwir.slice(),
+      valid: valid.slice(),
+      width,
+      height,
+      border: clearLandPercentile(qSwir, valid, cloud, water),
+    });
+  } catch {
+    swirFilled = Promise.resolve(
+      fillHoles(qSwir, width, height, valid, clearLandPercentile(qSwir, valid, cloud, water)),
+    );
+  }
+  const qNir = quant(nir);
+  const nirFilled = fillHoles(qNir, width, height, valid, clearLandPercentile(qNir, valid, cloud, water));
+  let sf: Uint16Array;
+  try {
+    sf = await swirFilled;
+  } catch {
+    sf = fillHoles(qSwir, width, height, valid, clearLandPercentile(qSwir, valid, cloud, water));
+  } finally {
+    await worker?.terminate();
+  }
+  const t = Math.round(threshold * LEVELS_PER_UNIT);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!valid[i] || cloud[i] || water[i]) continue;
+    const dn = (nirFilled[i] as number) - (qNir[i] as number);
+    const ds = (sf[i] as number) - (qSwir[i] as number);
+    if (Math.min(dn, ds) > t) out[i] = 1;
+  }
+  return out;
 }

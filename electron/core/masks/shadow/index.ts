@@ -9,7 +9,7 @@
  */
 import { S2Error, throwIfAborted } from '../../errors.js';
 import { pixelSize } from '../../raster/grid.js';
-import { DEFAULT_DARKNESS, shadowCandidates } from './candidates.js';
+import { DEFAULT_DARKNESS, shadowCandidates, shadowCandidatesParallel } from './candidates.js';
 import { labelComponents } from './components.js';
 import { dilateSquare } from './dilate.js';
 import { matchObject, subsample } from './match.js';
@@ -42,7 +42,29 @@ export async function detectShadowsAsync(
   input: ShadowInput,
   opts: ShadowOptions = {},
 ): Promise<ShadowResult> {
-  const steps = run(input, opts);
+  // The two band fills run in parallel here (a worker thread); the rest as in detectShadows.
+  const valid = input.valid;
+  const n = input.grid.width * input.grid.height;
+  const cloudIn = new Uint8Array(n);
+  for (let i = 0; i < n; i++) cloudIn[i] = input.cloud[i] && valid[i] ? 1 : 0;
+  const water = input.water ?? waterMask(input.nir, input.swir, valid, input.red);
+  const candidates =
+    input.nir.length === n && input.swir.length === n
+      ? await shadowCandidatesParallel(
+          {
+            width: input.grid.width,
+            height: input.grid.height,
+            nir: input.nir,
+            swir: input.swir,
+            cloud: cloudIn,
+            valid,
+            water,
+          },
+          opts.darkness ?? SHADOW_DEFAULTS.darkness,
+        )
+      : undefined;
+  throwIfAborted(opts.signal);
+  const steps = run(input, opts, candidates ? { candidates, water } : undefined);
   let last = performance.now();
   for (;;) {
     const s = steps.next();
@@ -56,7 +78,11 @@ export async function detectShadowsAsync(
 }
 
 /** The detector as a generator: yields at checkpoints, returns the result. */
-function* run(input: ShadowInput, opts: ShadowOptions): Generator<void, ShadowResult, void> {
+function* run(
+  input: ShadowInput,
+  opts: ShadowOptions,
+  pre?: { candidates: Uint8Array; water: Uint8Array },
+): Generator<void, ShadowResult, void> {
   const { grid, cloud, nir, swir } = input;
   const { width, height } = grid;
   const n = width * height;
@@ -72,10 +98,12 @@ function* run(input: ShadowInput, opts: ShadowOptions): Generator<void, ShadowRe
   const valid = input.valid;
   const cloudIn = new Uint8Array(n);
   for (let i = 0; i < n; i++) cloudIn[i] = cloud[i] && valid[i] ? 1 : 0;
-  const water = input.water ?? waterMask(nir, swir, valid, input.red);
+  const water = pre?.water ?? input.water ?? waterMask(nir, swir, valid, input.red);
   yield;
   throwIfAborted(signal);
-  const candidates = shadowCandidates({ width, height, nir, swir, cloud: cloudIn, valid, water }, o.darkness);
+  const candidates =
+    pre?.candidates ??
+    shadowCandidates({ width, height, nir, swir, cloud: cloudIn, valid, water }, o.darkness);
   yield;
   throwIfAborted(signal);
   const comps = labelComponents(cloudIn, width, height);

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { S2Error } from '../../errors.js';
+import { workerEntry } from '../../worker-entry.js';
 import { resolveCodec, type Jp2Codec, type Jp2CodecChoice } from './native.js';
 import type { DecodeJob, WorkerReply } from './protocol.js';
 
@@ -48,21 +47,6 @@ const cancelled = (): S2Error => new S2Error('CANCELLED', 'The JP2 decode was ca
 /** Default worker count: every core, capped because each WASM instance holds its own heap. */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
-}
-
-/**
- * The URL to start a worker from. Compiled JS starts directly. From TS sources (vitest, tsx) a
- * tiny ESM bootstrap loads the worker through tsx's API: on Node 20 the `--import tsx` hooks do
- * not reach a worker's entry module.
- */
-function workerEntry(url: URL): URL {
-  if (!url.pathname.endsWith('.ts')) return url;
-  const tsxDir = createRequire(import.meta.url)
-    .resolve('tsx/package.json')
-    .replace(/package\.json$/, '');
-  const api = pathToFileURL(`${tsxDir}dist/esm/api/index.mjs`).href;
-  const code = `import { tsImport } from ${JSON.stringify(api)};\nawait tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(api)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
 /**
