@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S2Error } from '../core/errors.js';
@@ -141,8 +141,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       if (values.quicklook !== undefined && result.classes) {
         const ql = await renderQuicklook(product, { mask: result.classes, maskGrid: result.grid });
         const qlPath = resolve(values.quicklook);
-        await writeFile(`${qlPath}.tmp-${process.pid}`, ql.png);
-        await rename(`${qlPath}.tmp-${process.pid}`, qlPath);
+        await writeFileAtomic(qlPath, ql.png);
         io.stdout.write(`${qlPath}\n`);
       }
       io.stdout.write(

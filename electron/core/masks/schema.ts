@@ -43,3 +43,10 @@ export interface SchemaMask {
   /** Source values the adapter did not know: value -> pixel count (they become no data). */
   unmapped: Record<string, number>;
 }
+
+/** CLASS_n = name metadata items, for GeoTIFF band metadata. */
+export function classNameItems(): Record<string, string> {
+  const items: Record<string, string> = {};
+  for (const c of CLASS_VALUES) items[`CLASS_${c}`] = CLASS_NAMES[c];
+  return items;
+}

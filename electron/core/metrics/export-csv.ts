@@ -8,7 +8,7 @@ import { cell } from './confusion.js';
 import { roundNumber } from './export-json.js';
 import type { MetricsReport } from './report.js';
 import { SCORED_CLASSES } from './scores.js';
-import { writeTextAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export type CsvValue = string | number | null;
 
@@ -198,7 +198,7 @@ export async function writeReportCsv(report: MetricsReport, dir: string, prefix 
   const paths: string[] = [];
   for (const [name, text] of Object.entries(reportCsvTables(report))) {
     const path = join(dir, `${prefix}${name}`);
-    await writeTextAtomic(path, text);
+    await writeFileAtomic(path, text);
     paths.push(path);
   }
   return paths;

@@ -8,7 +8,7 @@ import { cell } from './confusion.js';
 import type { MetricsReport } from './report.js';
 import { SCORED_CLASSES } from './scores.js';
 import type { MaskComparison, PairwiseAgreement } from './table.js';
-import { writeTextAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -366,5 +366,5 @@ export function reportHtml(report: MetricsReport): string {
 }
 
 export async function writeReportHtml(report: MetricsReport, path: string): Promise<void> {
-  await writeTextAtomic(path, reportHtml(report));
+  await writeFileAtomic(path, reportHtml(report));
 }

@@ -4,7 +4,7 @@
  */
 import { NUM_CLASSES, type ConfusionMatrix } from './confusion.js';
 import type { MetricsReport } from './report.js';
-import { writeTextAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export const METRICS_JSON_FORMAT = 's2cloud-metrics';
 export const METRICS_JSON_VERSION = 1;
@@ -67,5 +67,5 @@ export function reportJsonText(report: MetricsReport): string {
 }
 
 export async function writeReportJson(report: MetricsReport, path: string): Promise<void> {
-  await writeTextAtomic(path, reportJsonText(report));
+  await writeFileAtomic(path, reportJsonText(report));
 }

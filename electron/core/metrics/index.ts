@@ -34,4 +34,3 @@ export {
 } from './export-json.js';
 export type { Json } from './export-json.js';
 export { confusionSvg, escapeHtml, pairwiseSvg, reportHtml, writeReportHtml } from './export-html.js';
-export { writeTextAtomic } from './atomic.js';

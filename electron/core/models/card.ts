@@ -1,3 +1,5 @@
+import { MaskClass } from '../masks/schema.js';
+
 /**
  * Model cards: everything the engine needs to run a segmentation model on a Sentinel-2 product
  * and turn its output into the class schema. One JSON file per model, `native-models/<id>/model.json`;
@@ -25,11 +27,11 @@ export type ProcessingLevel = (typeof PROCESSING_LEVELS)[number];
 
 /** The product's class schema (KappaMask's classes, with 0 for no data). */
 export const MASK_CLASS = {
-  noData: 0,
-  clear: 1,
-  cloud: 2,
-  semiTransparentCloud: 3,
-  cloudShadow: 4,
+  noData: MaskClass.NoData,
+  clear: MaskClass.Clear,
+  cloud: MaskClass.Cloud,
+  semiTransparentCloud: MaskClass.SemiTransparentCloud,
+  cloudShadow: MaskClass.CloudShadow,
 } as const;
 export type MaskClass = (typeof MASK_CLASS)[keyof typeof MASK_CLASS];
 

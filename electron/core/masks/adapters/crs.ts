@@ -12,8 +12,8 @@ export function registerCrs(epsg: number, definition: string): void {
   extra.set(epsg, definition);
 }
 
-/** The proj4 definition string of an EPSG code. */
-export function crsDefinition(epsg: number): string {
+/** The proj4 definition of an EPSG code when known (registered or built in), else undefined. */
+export function knownCrsDefinition(epsg: number): string | undefined {
   const own = extra.get(epsg);
   if (own) return own;
   if (epsg === 4326) return '+proj=longlat +datum=WGS84 +no_defs';
@@ -25,6 +25,13 @@ export function crsDefinition(epsg: number): string {
     const south = Math.floor(epsg / 100) === 327 ? ' +south' : '';
     return `+proj=utm +zone=${zone}${south} +datum=WGS84 +units=m +no_defs`;
   }
+  return undefined;
+}
+
+/** The proj4 definition string of an EPSG code. */
+export function crsDefinition(epsg: number): string {
+  const known = knownCrsDefinition(epsg);
+  if (known) return known;
   throw new S2Error(
     'INVALID_ARGUMENT',
     `EPSG:${epsg} is not known here (built in: 4326, 3857, UTM 326xx/327xx); register its proj4 definition first.`,

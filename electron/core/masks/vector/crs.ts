@@ -3,15 +3,12 @@
  * Sentinel-2 tile) and anything else from the file's WKT, which proj4 parses itself.
  */
 import { S2Error } from '../../errors.js';
+import { knownCrsDefinition } from '../adapters/crs.js';
 import type { VectorCrs } from './types.js';
 
-/** proj4 definition for EPSG:4326 and WGS 84 / UTM (326zz north, 327zz south), else undefined. */
+/** proj4 definition for the EPSG codes the mask adapters know (4326, 3857, UTM, registered). */
 export function builtinProj4(epsg: number): string | undefined {
-  if (epsg === 4326) return '+proj=longlat +datum=WGS84 +no_defs';
-  const zone = epsg % 100;
-  if (zone >= 1 && zone <= 60 && (epsg - zone === 32600 || epsg - zone === 32700))
-    return `+proj=utm +zone=${zone}${epsg >= 32700 ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
-  return undefined;
+  return knownCrsDefinition(epsg);
 }
 
 /**

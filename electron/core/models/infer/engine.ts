@@ -6,7 +6,8 @@
  */
 import { totalmem } from 'node:os';
 import { S2Error, throwIfAborted } from '../../errors.js';
-import { CogWriter, KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
+import { classNameItems } from '../../masks/schema.js';
+import { CogWriter, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import { productGrid, readReflectance, type ReflectanceBand } from '../../scene/reflectance.js';
@@ -308,12 +309,6 @@ function checkProduct(product: Product, card: ModelCard): ReflectanceBand[] {
     );
   }
   return card.input.bands;
-}
-
-function classNameItems(): Record<string, string> {
-  const items: Record<string, string> = {};
-  KAPPAMASK_CLASS_NAMES.forEach((name, i) => (items[`CLASS_${i}`] = name));
-  return items;
 }
 
 function groupByLength(spans: TileSpan[]): TileSpan[][] {

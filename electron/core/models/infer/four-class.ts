@@ -8,7 +8,8 @@
 import { S2Error, throwIfAborted } from '../../errors.js';
 import { DEFAULT_SEMI_TRANSPARENT_RULE, splitSemiTransparent } from '../../masks/semi-transparent.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
-import { KAPPAMASK_CLASS_NAMES, KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
+import { classNameItems } from '../../masks/schema.js';
+import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
@@ -52,7 +53,10 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
     ...opts,
     classesOut: undefined,
     probabilitiesOut: undefined,
-    keepInMemory: true,
+    // The classes are needed whole (shadows); the probabilities only for their own output, since
+    // the semi-transparent rule reads them strip by strip.
+    keepClasses: true,
+    keepInMemory: opts.keepInMemory === true || opts.probabilitiesOut !== undefined,
     // Each strip's bands are reused here rather than decoded again.
     onStrip: async (strip) => {
       capture?.add(strip);
@@ -85,12 +89,10 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
     CLASSES: 'four (CNN cloud + semi-transparent rule + geometric shadows)',
   };
   if (opts.classesOut) {
-    const items: Record<string, string> = {};
-    KAPPAMASK_CLASS_NAMES.forEach((name, i) => (items[`CLASS_${i}`] = name));
     await writeCog(opts.classesOut, {
       grid,
       dataType: 'Uint8',
-      bands: [{ data: classes, description: `${opts.card.id} classes`, metadata: items }],
+      bands: [{ data: classes, description: `${opts.card.id} classes`, metadata: classNameItems() }],
       nodata: 0,
       palette: KAPPAMASK_PALETTE,
       overviewResampling: 'mode',

@@ -1,26 +1,16 @@
 import { FieldType, Tag, type IfdEntry } from './tags.js';
 import type { PaletteColour } from './types.js';
+import { CLASS_COLOURS, CLASS_NAMES, CLASS_VALUES } from '../../masks/schema.js';
 
 /**
- * Colours of the KappaMask class schema. Class 0 (no data) is black; it shows as transparent
- * because the writer also sets nodata = 0 (TIFF colour maps cannot carry alpha).
+ * Colours and names of the class schema (masks/schema.ts, the one place they are defined).
+ * Class 0 (no data) is black; it shows as transparent because the writer also sets nodata = 0
+ * (TIFF colour maps cannot carry alpha).
  */
-export const KAPPAMASK_PALETTE: readonly PaletteColour[] = [
-  [0, 0, 0], // 0 no data
-  [76, 175, 80], // 1 clear
-  [240, 240, 240], // 2 cloud
-  [150, 190, 220], // 3 semi-transparent cloud
-  [90, 70, 50], // 4 cloud shadow
-];
+export const KAPPAMASK_PALETTE: readonly PaletteColour[] = CLASS_VALUES.map((c) => CLASS_COLOURS[c]);
 
-/** KappaMask class names, for CLASS_n metadata items. */
-export const KAPPAMASK_CLASS_NAMES: readonly string[] = [
-  'no data',
-  'clear',
-  'cloud',
-  'semi-transparent cloud',
-  'cloud shadow',
-];
+/** Class names, for CLASS_n metadata items. */
+export const KAPPAMASK_CLASS_NAMES: readonly string[] = CLASS_VALUES.map((c) => CLASS_NAMES[c]);
 
 /**
  * The ColorMap tag for an 8-bit palette: 3 x 256 SHORTs (all reds, then greens, then blues),
