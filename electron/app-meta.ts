@@ -8,7 +8,8 @@ export const APP_ROOT = ((): string => {
   return import.meta.url.endsWith('.ts') ? join(here, '..') : join(here, '..', '..');
 })();
 
-export const RENDERER_DIR = join(APP_ROOT, 'renderer');
+/** The built renderer (`vite build`; `npm start` and the tests build it). */
+export const RENDERER_DIR = join(APP_ROOT, 'dist', 'renderer');
 
 export function appVersion(): string {
   const pkg = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { isInvokeChannel } from './api/contract.js';
-import { createHandlers, dispatch, type Handlers } from './api/handlers.js';
+import { createApi, dispatch, type ApiContext } from './api/handlers.js';
+import { tileResponse } from './api/tiles-route.js';
 import { appVersion, RENDERER_DIR } from './app-meta.js';
 
 const MIME: Record<string, string> = {
@@ -19,23 +20,34 @@ const MIME: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
 };
+
+/** The same policy as the page's meta tag, sent as a header too. */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; worker-src 'self' blob:; font-src 'self'";
 
 const MAX_BODY = 1 << 20;
 
 export interface WebHost {
   server: Server;
   url: string;
+  api: ApiContext;
   close(): Promise<void>;
 }
 
 export async function startWebHost(
-  opts: { port?: number; host?: string; handlers?: Handlers } = {},
+  opts: { port?: number; host?: string; settingsPath?: string } = {},
 ): Promise<WebHost> {
-  const handlers =
-    opts.handlers ?? createHandlers({ name: 'S2 Cloud Studio', version: appVersion(), shell: 'web' });
+  const api = createApi({
+    app: { name: 'S2 Cloud Studio', version: appVersion(), shell: 'web' },
+    tileBase: 'tiles/',
+    ...(opts.settingsPath ? { settingsPath: opts.settingsPath } : {}),
+  });
+  const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
-    route(req, res, handlers).catch((err: unknown) => {
+    route(req, res, api, streams).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err));
     });
@@ -50,12 +62,44 @@ export async function startWebHost(
   return {
     server,
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    api,
+    close: async () => {
+      for (const s of streams) s.end();
+      await api.dispose();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, handlers: Handlers): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  api: ApiContext,
+  streams: Set<ServerResponse>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/api/events') {
+    // Server-sent events: one JSON message per event.
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': connected\n\n');
+    streams.add(res);
+    const off = api.events.subscribe((msg) => res.write(`data: ${JSON.stringify(msg)}\n\n`));
+    req.on('close', () => {
+      off();
+      streams.delete(res);
+    });
+    return;
+  }
+  if (url.pathname.startsWith('/tiles/')) {
+    const t = await tileResponse(api.tiles, url.pathname.slice('/tiles/'.length), url.searchParams);
+    res.writeHead(t.status, { 'content-type': t.type, 'cache-control': 'private, max-age=300' });
+    res.end(t.body);
+    return;
+  }
   if (url.pathname.startsWith('/api/invoke/')) {
     const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
     if (req.method !== 'POST' || !isInvokeChannel(channel)) {
@@ -74,7 +118,7 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: Handle
     } catch {
       args = null;
     }
-    const response = await dispatch(handlers, channel, args);
+    const response = await dispatch(api.handlers, channel, args);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(response));
     return;
@@ -92,12 +136,13 @@ async function serveStatic(pathname: string, res: ServerResponse): Promise<void>
   try {
     if (!(await stat(file)).isFile()) throw new Error('not a file');
   } catch {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${pathname}`);
+    const hint = pathname === '/' ? ' (the renderer is not built: run `npm run build`)' : '';
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: ${pathname}${hint}`);
     return;
   }
   res.writeHead(200, {
     'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': "default-src 'self'; style-src 'self'; img-src 'self' data:",
+    'content-security-policy': CSP,
   });
   createReadStream(file).pipe(res);
 }

@@ -24,6 +24,19 @@ if (build.status !== 0) {
   console.error('The build failed (see above); not starting.');
   process.exit(build.status ?? 1);
 }
+// The renderer (Svelte + MapLibre) is bundled by Vite into dist/renderer.
+const ui = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+if (ui.status !== 0) {
+  console.error('Building the interface failed (see above); not starting.');
+  process.exit(ui.status ?? 1);
+}
 
 function electronPaths() {
   try {

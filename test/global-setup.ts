@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { build } from 'vite';
 import { join } from 'node:path';
 import { makeScene } from './fixtures/make-scene.js';
 import { DATA_DIR, hasTool, SHARED_DATA } from './helpers/env.js';
@@ -19,4 +20,6 @@ export default async function setup(): Promise<void> {
     }
   }
   for (const id of ['dl-l8s2-uv-6b', 'dl-l8s2-uv-4b']) await ensureBuiltModel(id);
+  // The browser tests load the built renderer, as the app does.
+  await build({ configFile: join(import.meta.dirname, '..', 'vite.config.ts'), logLevel: 'warn' });
 }

@@ -1,7 +1,8 @@
 /**
  * THE contract between the renderer and the main process: one map of invoke channels to their
  * arguments and results, one map of events to their payloads. Used by main (IPC), preload, the
- * web host (HTTP) and the renderer, so a channel cannot drift between them.
+ * web host (HTTP + server-sent events) and the renderer, so a channel cannot drift between them.
+ * Everything here is plain JSON: no typed arrays, no class instances.
  */
 import type { S2ErrorData } from '../core/errors.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
@@ -12,14 +13,253 @@ export interface AppInfo {
   /** 'electron' in the desktop app, 'web' when served by the web host. */
   shell: 'electron' | 'web';
   platform: string;
+  /** Base URL of the map tiles ('s2tile://tiles/' in Electron, '/tiles/' on the web host). */
+  tileBase: string;
+  /** Folder the file browser starts in. */
+  home: string;
+}
+
+export type Rgb = [number, number, number];
+export type Resolution = 10 | 20 | 60;
+
+export interface MapSceneInfo {
+  sceneId: string;
+  productName: string;
+  level: string;
+  /** [west, south, east, north] in degrees. */
+  bounds: [number, number, number, number];
+  /** The valid-data footprint (lon/lat polygon), when the metadata has one. */
+  footprint: GeoJsonPolygon | null;
+  epsg: number;
+  bands: string[];
+  /** Percentile stretch per preset id, computed on a reduced level of the bands. */
+  stretches: Record<string, { bands: [string, string, string]; min: Rgb; max: Rgb }>;
+  /** The product's own masks that can be added as layers. */
+  productMasks: ProductMaskId[];
+  minZoom: number;
+  maxZoom: number;
+}
+
+export interface GeoJsonPolygon {
+  type: 'Polygon' | 'MultiPolygon';
+  coordinates: unknown;
+}
+
+export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb';
+
+export interface SceneView {
+  entry: DiscoveryEntry;
+  map: MapSceneInfo;
+}
+
+export type MaskSourceDto =
+  | { kind: 'file'; path: string; adapter?: string; name?: string }
+  | { kind: 'product'; mask: ProductMaskId }
+  | { kind: 'probability'; path: string; name?: string };
+
+export interface MaskClassDto {
+  id: number;
+  name: string;
+  colour: Rgb;
+  /** Pixels of this class in the layer (0 when unknown). */
+  count: number;
+}
+
+export interface MaskLayerDto {
+  layerId: string;
+  name: string;
+  kind: 'classes' | 'probability';
+  /** File the layer was read from (for metrics), when it has one. */
+  path?: string;
+  classes: MaskClassDto[];
+}
+
+export interface InspectDto {
+  lon: number;
+  lat: number;
+  easting: number;
+  northing: number;
+  epsg: number;
+  row: number;
+  col: number;
+  inside: boolean;
+  reflectances: Array<{ band: string; value: number | null }>;
+  masks: Array<{
+    layerId: string;
+    name: string;
+    value: number | null;
+    classId: number | null;
+    className: string;
+  }>;
+}
+
+export interface FsEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'file' | 'product';
+  size?: number;
+}
+
+export interface FsListing {
+  path: string;
+  parent: string | null;
+  entries: FsEntry[];
+}
+
+export interface ModelDto {
+  id: string;
+  name: string;
+  version: string;
+  description?: string;
+  bands: string[];
+  resolution: number;
+  classes: string[];
+  licence: string;
+  source: string;
+  installed: boolean;
+  isDefault: boolean;
+  sizeBytes?: number;
+}
+
+export interface RunRequest {
+  product: string;
+  granule?: string;
+  /** A model id, or 'fmask' for the built-in Fmask. */
+  modelId: string;
+  resolution?: Resolution;
+  cloudOnly?: boolean;
+  probabilities?: boolean;
+  /** Output folder; default: next to the product (or the last output folder). */
+  outDir?: string;
+}
+
+export interface RunProgressDto {
+  runId: string;
+  stage: string;
+  fraction: number;
+  etaSeconds?: number;
+}
+
+export interface RunSummaryDto {
+  modelId: string;
+  resolution: number;
+  classesOut: string;
+  probabilitiesOut?: string;
+  seconds: number;
+  provider: string;
+  /** Shares of valid pixels, in %. */
+  shares: Record<string, number>;
+}
+
+export interface RunFinishedDto {
+  runId: string;
+  ok: boolean;
+  cancelled?: boolean;
+  result?: RunSummaryDto;
+  error?: S2ErrorData;
+}
+
+export interface MaskRefDto {
+  path: string;
+  adapter?: string;
+  label?: string;
+}
+
+export interface MetricsRequest {
+  reference?: MaskRefDto;
+  masks: MaskRefDto[];
+  /** Adds the product's own masks (SCL, MSK_CLASSI) and gives vector references a grid. */
+  product?: string;
+  productMasks?: boolean;
+  binary?: boolean;
+}
+
+export interface MetricsResult {
+  /** The comparison report as plain JSON (the same document `s2cloud compare --json` writes). */
+  report: unknown;
+  csv: Record<string, string>;
+  json: string;
+  html: string;
+  warnings: string[];
+}
+
+export interface BatchOptionsDto {
+  folder: string;
+  outDir: string;
+  modelId?: string;
+  resolution?: Resolution;
+  outputs?: { probabilities?: boolean; productMasks?: boolean; metrics?: boolean; fmask?: boolean };
+  cloudOnly?: boolean;
+  jobs?: number;
+  skipExisting?: boolean;
+  restart?: boolean;
+}
+
+/** The batch's full state (scenes, progress), as the batch engine reports it. */
+export interface BatchSnapshotDto {
+  outDir: string;
+  state: string;
+  done: number;
+  total: number;
+  fraction: number;
+  etaSeconds?: number;
+  scenes: Array<{
+    id: string;
+    path: string;
+    productName?: string;
+    date?: string;
+    tile?: string;
+    level?: string;
+    sizeBytes?: number;
+    status: string;
+    reason?: string;
+    error?: { code: string; message: string; file?: string };
+    progress?: number;
+    etaSeconds?: number;
+    outputs?: Record<string, string>;
+    summary?: Record<string, unknown>;
+    seconds?: number;
+  }>;
+  reports?: Record<string, string>;
+}
+
+export interface SettingsDto {
+  recent: Array<{ path: string; name?: string; openedAt: string }>;
+  layout: Record<string, unknown>;
+  lastOutDir?: string;
+  lastModel?: string;
 }
 
 export interface InvokeChannels {
   'app.info': { args: Record<string, never>; result: AppInfo };
-  /** Opens one product (folder, zip or MTD xml) and returns its summary. */
-  'scene.open': { args: { path: string; granule?: string }; result: DiscoveryEntry };
+  /** Opens one product (folder, zip or MTD xml) for the map and returns its summary. */
+  'scene.open': { args: { path: string; granule?: string }; result: SceneView };
+  'scene.close': { args: { sceneId: string }; result: null };
   /** Finds every product under a folder (recursively); broken ones come with their problem. */
   'scene.discover': { args: { folder: string }; result: DiscoveryEntry[] };
+  'map.stretch': {
+    args: { sceneId: string; bands: [string, string, string] };
+    result: { min: Rgb; max: Rgb };
+  };
+  'map.addMask': { args: { sceneId: string; source: MaskSourceDto }; result: MaskLayerDto };
+  'map.inspect': { args: { sceneId: string; lon: number; lat: number }; result: InspectDto };
+  'fs.list': { args: { path?: string }; result: FsListing };
+  'models.list': { args: Record<string, never>; result: ModelDto[] };
+  'models.import': { args: { onnxPath: string; cardPath?: string }; result: ModelDto };
+  'run.start': { args: RunRequest; result: { runId: string } };
+  'run.cancel': { args: { runId: string }; result: null };
+  'metrics.compute': { args: MetricsRequest; result: MetricsResult };
+  'batch.plan': { args: BatchOptionsDto; result: BatchSnapshotDto };
+  'batch.start': { args: BatchOptionsDto; result: BatchSnapshotDto };
+  'batch.pause': { args: Record<string, never>; result: null };
+  'batch.resume': { args: Record<string, never>; result: null };
+  'batch.cancel': { args: { sceneId?: string }; result: null };
+  'batch.status': { args: Record<string, never>; result: BatchSnapshotDto | null };
+  'settings.get': { args: Record<string, never>; result: SettingsDto };
+  'settings.update': {
+    args: { patch: Partial<SettingsDto>; recent?: { path: string; name?: string } };
+    result: SettingsDto;
+  };
 }
 
 export type InvokeChannel = keyof InvokeChannels;
@@ -30,11 +270,50 @@ export type InvokeResult<C extends InvokeChannel> = InvokeChannels[C]['result'];
 export type InvokeResponse<C extends InvokeChannel> =
   { ok: true; result: InvokeResult<C> } | { ok: false; error: S2ErrorData };
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- events arrive with later features
-export interface EventChannels {}
+/** Events pushed from the main process to the renderer. */
+export interface EventChannels {
+  'run.progress': RunProgressDto;
+  'run.finished': RunFinishedDto;
+  'batch.progress': BatchSnapshotDto;
+}
 
-export const INVOKE_CHANNELS: readonly InvokeChannel[] = ['app.info', 'scene.open', 'scene.discover'];
+export type EventChannel = keyof EventChannels;
+export interface EventMessage<E extends EventChannel = EventChannel> {
+  name: E;
+  payload: EventChannels[E];
+}
+
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
+  'app.info',
+  'scene.open',
+  'scene.close',
+  'scene.discover',
+  'map.stretch',
+  'map.addMask',
+  'map.inspect',
+  'fs.list',
+  'models.list',
+  'models.import',
+  'run.start',
+  'run.cancel',
+  'metrics.compute',
+  'batch.plan',
+  'batch.start',
+  'batch.pause',
+  'batch.resume',
+  'batch.cancel',
+  'batch.status',
+  'settings.get',
+  'settings.update',
+];
 
 export function isInvokeChannel(name: string): name is InvokeChannel {
   return (INVOKE_CHANNELS as readonly string[]).includes(name);
 }
+
+/** The tile URL path shapes, shared by the renderer and the route that serves them. */
+export const TILE_PATHS = {
+  image: 'image/{sceneId}/{z}/{x}/{y}.png',
+  mask: 'mask/{layerId}/{z}/{x}/{y}.png',
+  diff: 'diff/{a}/{b}/{z}/{x}/{y}.png',
+} as const;

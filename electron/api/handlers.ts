@@ -1,31 +1,246 @@
 /** Implements the contract by calling core services. Shared by the Electron main process and the web host. */
+import { homedir } from 'node:os';
+import { BatchRun, planBatch, type BatchOptions, type BatchSnapshot } from '../core/batch/index.js';
 import { S2Error, toS2Error } from '../core/errors.js';
+import { compareMasks } from '../core/metrics/compare-service.js';
+import { importModelFile, listModels, type ModelEntry } from '../core/models/catalog.js';
 import { discoverProducts, openProduct } from '../core/scene/index.js';
+import type { DiscoveryEntry } from '../core/scene/types.js';
+import { SettingsStore, defaultSettingsPath } from '../core/settings.js';
+import { TileService } from '../core/tiles/index.js';
 import type {
   AppInfo,
+  BatchOptionsDto,
+  BatchSnapshotDto,
   InvokeArgs,
   InvokeChannel,
   InvokeChannels,
   InvokeResponse,
   InvokeResult,
+  MapSceneInfo,
+  ModelDto,
+  ProductMaskId,
+  SettingsDto,
 } from './contract.js';
+import { EventHub } from './events.js';
+import { listDirectory } from './fs-list.js';
+import { RunRegistry } from './runs.js';
 
 export type Handlers = { [C in InvokeChannel]: (args: InvokeArgs<C>) => Promise<InvokeResult<C>> };
 
-export function createHandlers(app: Omit<AppInfo, 'platform'>): Handlers {
-  return {
-    'app.info': async () => ({ ...app, platform: process.platform }),
+/** Everything the handlers hold between calls; the shells reach the tiles and events through it. */
+export interface ApiContext {
+  handlers: Handlers;
+  events: EventHub;
+  tiles: TileService;
+  /** Stops runs and batches and releases the tile service (window closed, server stopped). */
+  dispose(): Promise<void>;
+}
+
+export interface ApiOptions {
+  app: Omit<AppInfo, 'platform' | 'tileBase' | 'home'>;
+  tileBase: string;
+  /** Settings file; default the user's config folder. */
+  settingsPath?: string;
+}
+
+export function createApi(opts: ApiOptions): ApiContext {
+  const events = new EventHub();
+  const tiles = new TileService();
+  const runs = new RunRegistry(events);
+  const settings = new SettingsStore(opts.settingsPath ?? defaultSettingsPath());
+  let batch: BatchRun | null = null;
+  let lastBatch: BatchSnapshotDto | null = null;
+  const entries = new Map<string, DiscoveryEntry>();
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      ...opts.app,
+      platform: process.platform,
+      tileBase: opts.tileBase,
+      home: homedir(),
+    }),
     'scene.open': async ({ path, granule }) => {
-      const product = await openProduct(path, granule === undefined ? {} : { granule });
-      try {
-        const { metadata, bands, masks, warnings } = product;
-        return { path, ok: true, metadata, bands, masks, warnings };
-      } finally {
-        await product.close();
-      }
+      const entry = await summarise(path, granule);
+      const info = await tiles.openScene(path, granule);
+      entries.set(info.sceneId, entry);
+      const map: MapSceneInfo = {
+        sceneId: info.sceneId,
+        productName: info.productName,
+        level: info.level,
+        bounds: info.bounds,
+        footprint: info.footprint,
+        epsg: info.epsg,
+        bands: info.bands,
+        stretches: info.stretches,
+        productMasks: productMasks(entry),
+        minZoom: info.minZoom,
+        maxZoom: info.maxZoom,
+      };
+      return { entry, map };
+    },
+    'scene.close': async ({ sceneId }) => {
+      entries.delete(sceneId);
+      await tiles.closeScene(sceneId);
+      return null;
     },
     'scene.discover': async ({ folder }) => discoverProducts(folder),
+    'map.stretch': async ({ sceneId, bands }) => tiles.stretch(sceneId, bands),
+    'map.addMask': async ({ sceneId, source }) => tiles.addMaskLayer(sceneId, source),
+    'map.inspect': async ({ sceneId, lon, lat }) => tiles.inspect(sceneId, lon, lat),
+    'fs.list': async ({ path }) => listDirectory(path),
+    'models.list': async () => (await listModels()).map(modelDto),
+    'models.import': async ({ onnxPath, cardPath }) =>
+      modelDto(await importModelFile(onnxPath, cardPath ? { cardPath } : {})),
+    'run.start': async (req) => runs.start(req),
+    'run.cancel': async ({ runId }) => {
+      runs.cancel(runId);
+      return null;
+    },
+    'metrics.compute': async (req) => {
+      if (!Array.isArray(req.masks)) throw new S2Error('INVALID_ARGUMENT', 'Choose the masks to compare.');
+      const out = await compareMasks({
+        ...(req.reference ? { reference: maskRef(req.reference) } : {}),
+        masks: req.masks.map(maskRef),
+        // The product adds its own masks (SCL, MSK_CLASSI) to the comparison.
+        ...(req.product && req.productMasks ? { product: req.product } : {}),
+        binary: req.binary === true,
+      });
+      return {
+        report: JSON.parse(out.json) as unknown,
+        csv: out.csv,
+        json: out.json,
+        html: out.html,
+        warnings: out.warnings,
+      };
+    },
+    'batch.plan': async (o) => snapshotDto(await planBatch(batchOptions(o))),
+    'batch.start': async (o) => {
+      if (batch && isActive(batch.snapshot())) {
+        throw new S2Error('INVALID_ARGUMENT', 'A batch is already running: pause or cancel it first.');
+      }
+      const run = new BatchRun(batchOptions(o));
+      batch = run;
+      run.onChange((s) => {
+        lastBatch = snapshotDto(s);
+        events.emit('batch.progress', lastBatch);
+      });
+      const first = run.start();
+      first.catch((err: unknown) => {
+        // The batch engine reports per-scene errors itself; this is a batch-wide failure.
+        const e = toS2Error(err);
+        if (lastBatch) events.emit('batch.progress', { ...lastBatch, state: `failed: ${e.message}` });
+      });
+      // Hand back the plan as soon as it exists; progress follows as events.
+      await new Promise((r) => setTimeout(r, 50));
+      lastBatch = snapshotDto(run.snapshot());
+      return lastBatch;
+    },
+    'batch.pause': async () => {
+      batch?.pause();
+      return null;
+    },
+    'batch.resume': async () => {
+      batch?.resume();
+      return null;
+    },
+    'batch.cancel': async ({ sceneId }) => {
+      batch?.cancel(sceneId);
+      return null;
+    },
+    'batch.status': async () => (batch ? snapshotDto(batch.snapshot()) : lastBatch),
+    'settings.get': async () => settingsDto(await settings.load()),
+    'settings.update': async ({ patch, recent }) => {
+      if (recent) await settings.addRecent(recent.path, recent.name);
+      if (patch.layout) await settings.setLayout(patch.layout);
+      if (patch.lastOutDir !== undefined) await settings.update({ lastOutDir: patch.lastOutDir });
+      if (patch.lastModel !== undefined) await settings.update({ lastModel: patch.lastModel });
+      return settingsDto(await settings.load());
+    },
   };
+
+  return {
+    handlers,
+    events,
+    tiles,
+    dispose: async () => {
+      runs.cancelAll();
+      batch?.cancel();
+      await tiles.close();
+    },
+  };
+}
+
+/** @deprecated kept for callers that only need the handlers (tests). */
+export function createHandlers(app: ApiOptions['app'], tileBase = 'tiles/'): Handlers {
+  return createApi({ app, tileBase }).handlers;
+}
+
+async function summarise(path: string, granule?: string): Promise<DiscoveryEntry> {
+  const product = await openProduct(path, granule === undefined ? {} : { granule });
+  try {
+    const { metadata, bands, masks, warnings } = product;
+    return { path, ok: true, metadata, bands, masks, warnings };
+  } finally {
+    await product.close();
+  }
+}
+
+function productMasks(entry: DiscoveryEntry): ProductMaskId[] {
+  if (!entry.ok) return [];
+  const out: ProductMaskId[] = [];
+  if (entry.bands.some((b) => b.name === 'SCL')) out.push('scl');
+  if (entry.masks.some((m) => m.kind === 'MSK_CLASSI')) out.push('msk-classi');
+  if (entry.masks.some((m) => m.kind === 'MSK_CLDPRB')) out.push('msk-cldprb');
+  return out;
+}
+
+function maskRef(r: {
+  path: string;
+  adapter?: string;
+  label?: string;
+}): Parameters<typeof compareMasks>[0]['masks'][number] {
+  return {
+    path: r.path,
+    ...(r.adapter ? { adapter: r.adapter } : {}),
+    ...(r.label ? { label: r.label } : {}),
+  } as Parameters<typeof compareMasks>[0]['masks'][number];
+}
+
+function modelDto(m: ModelEntry): ModelDto {
+  return {
+    id: m.id,
+    name: m.name,
+    version: m.version,
+    ...(m.description ? { description: m.description } : {}),
+    bands: [...m.bands],
+    resolution: m.resolution,
+    classes: m.classes.map((c) => c.name),
+    licence: m.licence,
+    source: m.source.citation ? `${m.source.citation} (${m.source.url})` : m.source.url,
+    installed: m.installed,
+    isDefault: m.isDefault,
+    ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}),
+  };
+}
+
+function batchOptions(o: BatchOptionsDto): BatchOptions {
+  if (!o || typeof o.folder !== 'string' || !o.folder || typeof o.outDir !== 'string' || !o.outDir) {
+    throw new S2Error('INVALID_ARGUMENT', 'A batch needs a folder of products and an output folder.');
+  }
+  return o as BatchOptions;
+}
+
+function isActive(s: BatchSnapshot): boolean {
+  return s.state === 'running' || s.state === 'paused' || s.state === 'cancelling';
+}
+
+function snapshotDto(s: BatchSnapshot): BatchSnapshotDto {
+  return JSON.parse(JSON.stringify(s)) as BatchSnapshotDto;
+}
+
+function settingsDto(s: SettingsDto): SettingsDto {
+  return s;
 }
 
 /** Runs one invoke and turns any failure into data the other side can show in words. */

@@ -3,6 +3,7 @@ import { runInfo } from './info.js';
 import { runPredict } from './predict.js';
 import { runCompare } from './compare.js';
 import { runFmaskCommand } from './fmask.js';
+import { runBatchCommand } from './batch.js';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -44,6 +45,17 @@ Commands:
       The built-in Fmask 4 (Sentinel-2) on an L1C product, written as a COG with Fmask's codes
       (0 land, 1 water, 2 shadow, 3 snow, 4 cloud, 255 no data), labelled "Fmask (built-in)".
 
+  batch <folder> --out DIR [--jobs N] [--model ID] [--resolution 10|20|60] [--probabilities]
+        [--product-masks] [--fmask] [--cloud-only] [--no-metrics] [--no-quicklook] [--reference PATH]
+        [--skip-existing | --no-skip-existing] [--restart] [--json]
+      Run a model over every product found under a folder (recursively; unusable ones are listed
+      with the reason): <product>_<model>_<res>m.tif per scene, optionally the probabilities, the
+      product's own mask (SCL / MSK_CLASSI) as a schema COG and the built-in Fmask; class shares
+      and agreement with the product's mask; CSV, JSON and HTML reports in DIR. A journal
+      (DIR/s2cloud-batch.json) records every scene: Ctrl+C cancels cleanly and a rerun resumes
+      (done scenes are skipped, failed and interrupted ones retried). --restart starts over,
+      also when the journal was written with other options. Default jobs from cores and memory.
+
 Options:
   -h, --help     this text
   -v, --version  the version
@@ -60,6 +72,8 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       return runCompare(rest, io);
     case 'fmask':
       return runFmaskCommand(rest, io);
+    case 'batch':
+      return runBatchCommand(rest, io);
     case '-v':
     case '--version':
       io.stdout.write(`${await version()}\n`);

@@ -1,22 +1,12 @@
-import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { S2Error } from '../core/errors.js';
-import { loadCard } from '../core/models/card-load.js';
-import { predictProduct, type PredictProgress, type PredictResult } from '../core/models/infer/engine.js';
-import { predictFourClasses } from '../core/models/infer/four-class.js';
-import { onnxRunner } from '../core/models/infer/runner.js';
-import { builtModelsDir, modelsDir } from '../core/models/paths.js';
-import { createSession, type ProviderName } from '../core/models/session.js';
+import type { ProviderName } from '../core/models/session.js';
+import { DEFAULT_MODEL, runModel } from '../core/pipeline/run-model.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
-import { renderQuicklook } from '../core/render/quicklook.js';
-import { openProduct } from '../core/scene/index.js';
 import type { Resolution } from '../core/scene/types.js';
 import type { CliIo } from './main.js';
 import { formatSeconds, progressBar } from './progress.js';
 
-export const DEFAULT_MODEL = 'dl-l8s2-uv-6b';
+export { DEFAULT_MODEL };
 const CLASS_NAMES = ['no data', 'clear', 'cloud', 'semi-transparent cloud', 'cloud shadow'];
 
 /**
@@ -67,107 +57,65 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
     );
     return 2;
   }
-  const cardFile = join(modelsDir(), values.model, 'model.json');
-  if (!existsSync(cardFile)) {
-    throw new S2Error('NOT_FOUND', `No model "${values.model}": ${cardFile} does not exist.`, {
-      file: cardFile,
-    });
-  }
-  const card = await loadCard(cardFile);
-  const onnx = join(builtModelsDir(), card.file.name);
-  if (!existsSync(onnx)) {
-    throw new S2Error(
-      'NOT_FOUND',
-      `Model "${card.id}" is not installed (${onnx} is missing): run \`npm run models -- build\`` +
-        ` or \`npm run models -- install <file> --card ${card.id}\`.`,
-      { file: onnx },
-    );
-  }
-  const product = await openProduct(
-    positionals[0]!,
-    values.granule === undefined ? {} : { granule: values.granule },
-  );
-  const res = (resolution ?? card.input.resolution) as Resolution;
-  const out = resolve(values.out ?? `${product.metadata.productName}_${card.id}_${res}m.tif`);
-  const probOut =
-    values['probabilities-out'] !== undefined
-      ? resolve(values['probabilities-out'])
-      : values.probabilities
-        ? out.replace(/(\.tiff?)?$/i, '_probabilities.tif')
-        : undefined;
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  const bar = progressBar(io.stderr as { write(s: string): unknown; isTTY?: boolean }, 'predict');
+  process.once('SIGINT', onSigint);
   try {
-    const model = await createSession(onnx, {
+    const result = await runModel({
+      product: positionals[0]!,
+      granule: values.granule,
+      modelId: values.model,
+      resolution: resolution as Resolution | undefined,
+      classesOut: values.out,
+      probabilitiesOut: values['probabilities-out'],
+      probabilities: values.probabilities,
+      quicklookOut: values.quicklook,
+      cloudOnly: values['cloud-only'],
       providers: values.providers ? (values.providers.split(',') as ProviderName[]) : undefined,
       threads: values.threads ? Number(values.threads) : undefined,
+      tileSize: values.tile ? Number(values.tile) : undefined,
+      coarsening: values.coarsening as 'average' | 'jp2-level' | undefined,
+      maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,
+      batch: values.batch ? Number(values.batch) : undefined,
       log: (line) => io.stderr.write(`${line}\n`),
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.stage === 'cnn') bar.update(p.done, p.total, p.etaSeconds ?? null);
+      },
+      onStage: (stage) => {
+        if (stage === 'cnn') return;
+        bar.end();
+        io.stderr.write(`predict: ${stage}\n`);
+      },
     });
-    const bar = progressBar(io.stderr as { write(s: string): unknown; isTTY?: boolean }, 'predict');
-    const ac = new AbortController();
-    const onSigint = (): void => ac.abort();
-    process.once('SIGINT', onSigint);
-    try {
-      const options = {
-        card,
-        runner: onnxRunner(model, card),
-        resolution: res,
-        tileSize: values.tile ? Number(values.tile) : undefined,
-        coarsening: values.coarsening as 'average' | 'jp2-level' | undefined,
-        maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,
-        classesOut: out,
-        probabilitiesOut: probOut,
-        batch: values.batch ? Number(values.batch) : undefined,
-        keepClasses: values.quicklook !== undefined,
-        signal: ac.signal,
-        onProgress: (p: PredictProgress): void => bar.update(p.tilesDone, p.tilesTotal, p.etaSeconds),
-      };
-      // Four classes by default (CNN cloud + semi-transparent rule + geometric shadows).
-      const result: PredictResult & { timings: { semiSeconds?: number; shadowSeconds?: number } } = values[
-        'cloud-only'
-      ]
-        ? await predictProduct(product, options)
-        : await predictFourClasses(product, {
-            ...options,
-            onStage: (stage) => {
-              if (stage === 'cnn') return;
-              bar.end();
-              io.stderr.write(`predict: ${stage}\n`);
-            },
-          });
-      bar.end();
-      const total = result.classCounts.reduce((a, b) => a + b, 0);
-      const valid = total - (result.classCounts[0] ?? 0);
-      io.stdout.write(`${out}\n`);
-      if (probOut) io.stdout.write(`${probOut}\n`);
-      if (values.quicklook !== undefined && result.classes) {
-        const ql = await renderQuicklook(product, { mask: result.classes, maskGrid: result.grid });
-        const qlPath = resolve(values.quicklook);
-        await writeFileAtomic(qlPath, ql.png);
-        io.stdout.write(`${qlPath}\n`);
-      }
-      io.stdout.write(
-        `  ${product.metadata.productName}, ${card.id} at ${res} m, ${result.grid.width} x ${result.grid.height} px, ${result.tiles} tiles on ${model.provider}\n`,
-      );
-      result.classCounts.forEach((n, c) => {
-        if (c === 0 || n === 0) return;
-        io.stdout.write(`  ${CLASS_NAMES[c]!.padEnd(24)} ${((100 * n) / Math.max(1, valid)).toFixed(2)} %\n`);
-      });
-      io.stdout.write(
-        `  ${'no data'.padEnd(24)} ${((100 * (result.classCounts[0] ?? 0)) / total).toFixed(2)} % of the tile\n`,
-      );
-      const t = result.timings;
-      io.stdout.write(
-        `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s` +
-          (t.semiSeconds !== undefined ? `, semi-transparent ${t.semiSeconds.toFixed(1)} s` : '') +
-          (t.shadowSeconds !== undefined ? `, shadows ${t.shadowSeconds.toFixed(1)} s` : '') +
-          `, write ${t.writeSeconds.toFixed(1)} s)\n`,
-      );
-      return 0;
-    } finally {
-      process.off('SIGINT', onSigint);
-      await model.session.release();
-    }
+    bar.end();
+    const counts = result.classCounts;
+    const total = counts.reduce((a, b) => a + b, 0);
+    const valid = total - (counts[0] ?? 0);
+    io.stdout.write(`${result.classesOut}\n`);
+    if (result.probabilitiesOut) io.stdout.write(`${result.probabilitiesOut}\n`);
+    if (result.quicklookOut) io.stdout.write(`${result.quicklookOut}\n`);
+    io.stdout.write(
+      `  ${result.productName}, ${result.modelId} at ${result.resolution} m, ${result.grid.width} x ${result.grid.height} px, ${result.tiles} tiles on ${result.provider}\n`,
+    );
+    counts.forEach((n, c) => {
+      if (c === 0 || n === 0) return;
+      io.stdout.write(`  ${CLASS_NAMES[c]!.padEnd(24)} ${((100 * n) / Math.max(1, valid)).toFixed(2)} %\n`);
+    });
+    io.stdout.write(
+      `  ${'no data'.padEnd(24)} ${((100 * (counts[0] ?? 0)) / total).toFixed(2)} % of the tile\n`,
+    );
+    const t = result.timings;
+    io.stdout.write(
+      `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s` +
+        (t.semiSeconds !== undefined ? `, semi-transparent ${t.semiSeconds.toFixed(1)} s` : '') +
+        (t.shadowSeconds !== undefined ? `, shadows ${t.shadowSeconds.toFixed(1)} s` : '') +
+        `, write ${t.writeSeconds.toFixed(1)} s)\n`,
+    );
+    return 0;
   } finally {
-    await product.close();
+    process.off('SIGINT', onSigint);
     await destroySharedDecoder();
   }
 }

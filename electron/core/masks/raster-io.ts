@@ -20,6 +20,8 @@ export interface RasterBand {
   noData: number | null;
   /** True for floating-point samples. */
   isFloat: boolean;
+  /** GDAL metadata items (GeoTIFF): the dataset's, then the band's (band items win). */
+  metadata?: Record<string, string>;
 }
 
 export interface ReadRasterOptions {
@@ -93,12 +95,17 @@ async function readTiffBand(file: string, bytes: Buffer, opts: ReadRasterOptions
   const float32 = isFloat && image.getBitsPerSample(band) === 32;
   const noData = image.getGDALNoData();
   const transform: GeoTransform = [origin[0] ?? 0, res[0] ?? 1, 0, origin[1] ?? 0, 0, res[1] ?? -1];
+  const metadata = {
+    ...((await image.getGDALMetadata(null).catch(() => null)) ?? {}),
+    ...((await image.getGDALMetadata(band).catch(() => null)) ?? {}),
+  } as Record<string, string>;
   return {
     file,
     grid: { epsg, width: image.getWidth(), height: image.getHeight(), transform },
     values,
     noData: float32 && noData !== null ? Math.fround(noData) : noData,
     isFloat,
+    metadata,
   };
 }
 

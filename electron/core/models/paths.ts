@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { outsideAsar } from '../asar-path.js';
 
 /**
  * The `native-models` folder (cards, and `build/` for ONNX files): $S2_MODELS_DIR, else the first
@@ -18,7 +19,10 @@ export function modelsDir(): string {
   }
 }
 
-/** Where built and installed ONNX files live (git-ignored). */
+/**
+ * Where built and installed ONNX files live (git-ignored). In a packaged app the cards are in
+ * app.asar and the ONNX files are extraResources: `<resources>/native-models/build`.
+ */
 export function builtModelsDir(root: string = modelsDir()): string {
-  return join(root, 'build');
+  return outsideAsar(join(root, 'build'));
 }

@@ -23,10 +23,13 @@ async function findCandidates(folder: string, signal: AbortSignal | undefined): 
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const p = join(dir, e.name);
-      if (e.isDirectory()) {
+      // A symbolic link counts when it points at a .SAFE folder or a zip (links to other folders
+      // are not followed, so a link cycle cannot loop).
+      const link = e.isSymbolicLink() ? await stat(p).catch(() => null) : null;
+      if (e.isDirectory() || link?.isDirectory()) {
         if (/\.SAFE$/i.test(e.name)) out.push(p);
-        else await walk(p);
-      } else if (e.isFile() && /\.zip$/i.test(e.name)) out.push(p);
+        else if (!link) await walk(p);
+      } else if ((e.isFile() || link?.isFile()) && /\.zip$/i.test(e.name)) out.push(p);
     }
   };
   await walk(folder);

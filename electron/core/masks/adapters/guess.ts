@@ -9,6 +9,7 @@
  *   4. the values (first band): PNG with only {3, 20, 66, 129, 192, 255} -> kappamask-png;
  *      float with fractions and max <= 1 -> s2cloudless; integers in {0..4, 255} with 255 -> fmask4;
  *      integers in 1..5 with a float data type, or 5 present -> kappamask; integers 0..11 -> scl.
+ *   Before the values: a GeoTIFF whose GDAL metadata names our classes -> 'studio'.
  *   Otherwise an error asks for the adapter. The guess and its reason go into SchemaMask.source.
  */
 import { stat } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { S2Error } from '../../errors.js';
 import { readRasterBand } from '../raster-io.js';
 import type { AdapterId } from './ids.js';
 import type { AdapterOptions } from './options.js';
+import { isStudioMask } from './studio.js';
 
 export interface Guess {
   adapter: AdapterId;
@@ -49,6 +51,8 @@ export function guessFromName(file: string): AdapterId | null {
 /** Guess from the values of the first band (see the module comment). */
 export async function guessFromValues(file: string, opts: AdapterOptions): Promise<AdapterId | null> {
   const band = await readRasterBand(file, opts);
+  // Our own COGs name their classes: no need to guess from values (0..4 would read as SCL).
+  if (isStudioMask(band)) return 'studio';
   const seen = new Set<number>();
   let fractional = false;
   let max = -Infinity;
@@ -74,7 +78,7 @@ export async function guessAdapter(file: string, opts: AdapterOptions): Promise<
   const byName = guessFromName(file);
   if (byName) return { adapter: byName, reason: 'file name' };
   const byValues = await guessFromValues(file, opts);
-  if (byValues) return { adapter: byValues, reason: 'values' };
+  if (byValues) return { adapter: byValues, reason: byValues === 'studio' ? 'its class names' : 'values' };
   throw new S2Error(
     'INVALID_ARGUMENT',
     `Cannot tell what kind of mask ${file} is from its name or values; name the adapter (scl, fmask4, kappamask, s2cloudless, table, ...).`,

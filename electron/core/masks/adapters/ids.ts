@@ -10,6 +10,7 @@ export const ADAPTER_IDS = [
   'kappamask-png',
   's2cloudless',
   'table',
+  'studio',
 ] as const;
 export type AdapterId = (typeof ADAPTER_IDS)[number];
 

@@ -17,6 +17,7 @@ import { mskCloudsFromGml } from './msk-clouds-gml.js';
 import type { AdapterOptions } from './options.js';
 import { s2cloudlessFromFile } from './s2cloudless.js';
 import { sclFromFile, sclFromProduct } from './scl.js';
+import { studioFromFile } from './studio.js';
 import { tableFromFile, type TablePreset } from './table.js';
 
 export { ADAPTER_IDS, isAdapterId, type AdapterId } from './ids.js';
@@ -100,6 +101,7 @@ export const ADAPTERS: Readonly<Record<AdapterId, MaskAdapter>> = {
   },
   s2cloudless: { id: 's2cloudless', name: 's2cloudless', input: 'raster', load: s2cloudlessFromFile },
   table: { id: 'table', name: 'user table', input: 'raster', load: tableFromFile },
+  studio: { id: 'studio', name: 'S2 Cloud Studio', input: 'raster', load: studioFromFile },
 };
 
 /** The product-level default: L2A -> SCL; L1C -> MSK_CLASSI, or the GML mask on old baselines. */

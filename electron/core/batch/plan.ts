@@ -1,0 +1,325 @@
+/**
+ * Planning a batch: every product under the folder (discovery), why the unusable ones cannot be
+ * processed, each scene's output names, and the journal of an earlier run merged in (completed
+ * scenes whose outputs still exist stay done; failed, interrupted and cancelled ones are retried).
+ * No work is done here.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { S2Error } from '../errors.js';
+import type { AdapterId } from '../masks/adapters/index.js';
+import type { ModelCard } from '../models/card.js';
+import {
+  classesFileName,
+  DEFAULT_MODEL,
+  installedModel,
+  probabilitiesPathFor,
+} from '../pipeline/run-model.js';
+import { discoverProducts } from '../scene/index.js';
+import type { BandEntry, QiMaskEntry, Resolution } from '../scene/types.js';
+import {
+  optionDifferences,
+  readJournal,
+  journalPath,
+  type BatchJournal,
+  type WorkOptions,
+} from './journal.js';
+import type { BatchOptions, BatchSceneState, BatchSnapshot } from './types.js';
+
+/** Options with every default filled in, and the model card. */
+export interface ResolvedBatch {
+  options: BatchOptions;
+  work: WorkOptions;
+  outDir: string;
+  card: ModelCard;
+  onnx: string;
+  skipExisting: boolean;
+}
+
+export async function resolveBatch(opts: BatchOptions): Promise<ResolvedBatch> {
+  if (!opts.folder) throw new S2Error('INVALID_ARGUMENT', 'The batch needs a folder to search for products.');
+  if (!opts.outDir) throw new S2Error('INVALID_ARGUMENT', 'The batch needs an output folder.');
+  const modelId = opts.modelId ?? DEFAULT_MODEL;
+  const { card, onnx } = await installedModel(modelId);
+  const resolution = (opts.resolution ?? card.input.resolution) as Resolution;
+  if (![10, 20, 60].includes(resolution)) {
+    throw new S2Error('INVALID_ARGUMENT', `Resolution ${String(resolution)} m is not 10, 20 or 60 m.`);
+  }
+  if (opts.jobs !== undefined && !(Number.isInteger(opts.jobs) && opts.jobs >= 1)) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `jobs must be a whole number of at least 1 (got ${String(opts.jobs)}).`,
+    );
+  }
+  const o = opts.outputs ?? {};
+  const work: WorkOptions = {
+    folder: resolve(opts.folder),
+    modelId: card.id,
+    resolution,
+    cloudOnly: opts.cloudOnly === true,
+    outputs: {
+      probabilities: o.probabilities === true,
+      productMasks: o.productMasks === true,
+      metrics: o.metrics !== false,
+      fmask: o.fmask === true,
+      quicklook: o.quicklook !== false,
+    },
+    reference: opts.reference ? resolve(opts.reference) : null,
+  };
+  if (work.reference && !existsSync(work.reference)) {
+    throw new S2Error('NOT_FOUND', `The reference ${work.reference} does not exist.`, {
+      file: work.reference,
+    });
+  }
+  const outDir = resolve(opts.outDir);
+  const options: BatchOptions = {
+    ...opts,
+    folder: work.folder,
+    outDir,
+    modelId: card.id,
+    resolution,
+    outputs: work.outputs,
+    cloudOnly: work.cloudOnly,
+    ...(work.reference ? { reference: work.reference } : {}),
+  };
+  return { options, work, outDir, card, onnx, skipExisting: opts.skipExisting ?? !opts.restart };
+}
+
+/** The product's own mask the batch maps onto the schema: SCL (L2A), else MSK_CLASSI, else the GML mask. */
+export function productMaskAdapter(
+  level: string,
+  bands: readonly BandEntry[],
+  masks: readonly QiMaskEntry[],
+): AdapterId | null {
+  if (level === 'L2A' && bands.some((b) => b.name === 'SCL')) return 'scl';
+  if (masks.some((m) => m.kind === 'MSK_CLASSI')) return 'msk-classi';
+  if (masks.some((m) => m.kind === 'MSK_CLOUDS_GML')) return 'msk-clouds-gml';
+  return null;
+}
+
+/** Fmask's working resolution for a batch resolution (it runs at 20 or 60 m). */
+export function fmaskResolution(res: Resolution): 20 | 60 {
+  return res === 60 ? 60 : 20;
+}
+
+/** The files a scene's outputs go to, by kind: classes, probabilities, productMask, fmask, quicklook. */
+export function sceneOutputPaths(
+  outDir: string,
+  stem: string,
+  work: WorkOptions,
+  product: { level: string; bands: readonly BandEntry[]; masks: readonly QiMaskEntry[] },
+): Record<string, string> {
+  const res = work.resolution;
+  const classes = join(outDir, classesFileName(stem, work.modelId, res));
+  const out: Record<string, string> = { classes };
+  if (work.outputs.probabilities) out.probabilities = probabilitiesPathFor(classes);
+  const adapter = productMaskAdapter(product.level, product.bands, product.masks);
+  if (work.outputs.productMasks && adapter) out.productMask = join(outDir, `${stem}_${adapter}_${res}m.tif`);
+  if (work.outputs.fmask && product.level === 'L1C')
+    out.fmask = join(outDir, `${stem}_fmask-builtin_${fmaskResolution(res)}m.tif`);
+  if (work.outputs.quicklook) out.quicklook = join(outDir, `${stem}_${work.modelId}_${res}m.png`);
+  return out;
+}
+
+/** Bytes on disk: a file's size, or the sum over a folder (symbolic links followed). */
+export async function sizeOnDisk(path: string): Promise<number> {
+  const st = await stat(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const e of await readdir(path)) total += await sizeOnDisk(join(path, e)).catch(() => 0);
+  return total;
+}
+
+/** Output stems: the product name, or the file name when two products share one, then a counter. */
+function uniqueStems(entries: { path: string; productName: string }[]): string[] {
+  const count = new Map<string, number>();
+  for (const e of entries) count.set(e.productName, (count.get(e.productName) ?? 0) + 1);
+  const used = new Set<string>();
+  return entries.map((e) => {
+    let stem = e.productName;
+    if ((count.get(stem) ?? 0) > 1) {
+      const file = basename(
+        e.path.replace(/[\\/](MTD_MSIL[12][AC]|MTD_SAFL1C|MTD_SAFL2A)[^\\/]*\.xml$/i, ''),
+      );
+      stem = file.replace(/\.(SAFE|zip)$/i, '') || stem;
+    }
+    let unique = stem;
+    for (let n = 2; used.has(unique); n++) unique = `${stem}_${n}`;
+    used.add(unique);
+    return unique;
+  });
+}
+
+/** A snapshot's counters from its scenes. */
+export function countScenes(scenes: readonly BatchSceneState[]): {
+  done: number;
+  total: number;
+  fraction: number;
+} {
+  let done = 0;
+  let total = 0;
+  let partial = 0;
+  for (const s of scenes) {
+    if (s.status === 'unusable') continue;
+    total++;
+    if (s.status === 'done' || s.status === 'skipped' || s.status === 'failed' || s.status === 'cancelled')
+      done++;
+    else if (s.status === 'running') partial += s.progress ?? 0;
+  }
+  return { done, total, fraction: total > 0 ? (done + partial) / total : 1 };
+}
+
+export interface Plan extends ResolvedBatch {
+  snapshot: BatchSnapshot;
+  journal: BatchJournal | null;
+}
+
+/** Discovery and journal merge (see the file header); throws when the journal's options differ. */
+export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promise<Plan> {
+  const resolved = await resolveBatch(opts);
+  const { work, outDir, card } = resolved;
+  let journal = await readJournal(outDir);
+  if (journal && !opts.restart) {
+    const diffs = optionDifferences(journal.options, work);
+    if (diffs.length > 0) {
+      throw new S2Error(
+        'INVALID_ARGUMENT',
+        `${journalPath(outDir)} was written by a batch with other options (${diffs.join('; ')}). ` +
+          'Run it again with the same options to resume it, choose another output folder, or restart ' +
+          '(--restart) to process every product again with the new options.',
+        { file: journalPath(outDir), details: { kind: 'BATCH_OPTIONS_MISMATCH', differences: diffs } },
+      );
+    }
+  }
+  const previousRun = journal
+    ? {
+        state: journal.state,
+        updatedAt: journal.updatedAt,
+        interrupted: !['finished', 'idle'].includes(journal.state),
+      }
+    : undefined;
+  if (opts.restart) journal = null;
+
+  const found = await discoverProducts(work.folder, { signal });
+  const okEntries = found.flatMap((e) =>
+    e.ok ? [{ path: e.path, productName: e.metadata.productName }] : [],
+  );
+  const stems = uniqueStems(okEntries);
+  const stemOf = new Map(okEntries.map((e, i) => [e.path, stems[i]!]));
+  const previous = new Map((journal?.scenes ?? []).map((s) => [s.id, s]));
+
+  const scenes: BatchSceneState[] = [];
+  for (const entry of found) {
+    const id = relative(work.folder, entry.path).split(sep).join('/') || basename(entry.path);
+    const sizeBytes = await sizeOnDisk(entry.path).catch(() => undefined);
+    if (!entry.ok) {
+      scenes.push({
+        id,
+        path: entry.path,
+        ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+        status: 'unusable',
+        reason: entry.error.message,
+        error: {
+          code: entry.error.code,
+          message: entry.error.message,
+          ...(entry.error.file ? { file: entry.error.file } : {}),
+        },
+      });
+      continue;
+    }
+    const m = entry.metadata;
+    const stem = stemOf.get(entry.path)!;
+    const scene: BatchSceneState = {
+      id,
+      path: entry.path,
+      productName: m.productName,
+      date: m.sensingTime,
+      tile: m.tileId,
+      level: m.level,
+      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+      stem,
+      status: 'pending',
+      outputs: sceneOutputPaths(outDir, stem, work, {
+        level: m.level,
+        bands: entry.bands,
+        masks: entry.masks,
+      }),
+    };
+    const why = unusableForModel(card, m.level, entry.bands);
+    if (why) {
+      scene.status = 'unusable';
+      scene.reason = why;
+      scenes.push(scene);
+      continue;
+    }
+    mergePrevious(scene, previous.get(id));
+    if (scene.status === 'pending' && resolved.skipExisting && allExist(scene.outputs!)) {
+      scene.status = 'skipped';
+      scene.reason = 'its outputs exist already (skip existing)';
+    }
+    scenes.push(scene);
+  }
+  const counts = countScenes(scenes);
+  const snapshot: BatchSnapshot = {
+    outDir,
+    options: resolved.options,
+    scenes,
+    state: 'idle',
+    ...counts,
+    ...(previousRun ? { previousRun } : {}),
+  };
+  return { ...resolved, snapshot, journal };
+}
+
+/** Why the model cannot run on a product of this level with these bands, or null. */
+function unusableForModel(card: ModelCard, level: string, bands: readonly BandEntry[]): string | null {
+  if (!(card.input.levels as readonly string[]).includes(level)) {
+    return `${card.name} (${card.id}) accepts ${card.input.levels.join('/')} products; this one is ${level}.`;
+  }
+  const present = new Set(bands.map((b) => b.name as string));
+  const missing = card.input.bands.filter((b) => !present.has(b));
+  if (missing.length > 0)
+    return `${card.id} needs band${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the product lacks.`;
+  return null;
+}
+
+function allExist(outputs: Record<string, string>): boolean {
+  return Object.values(outputs).every((f) => existsSync(f));
+}
+
+/** What an earlier run recorded for this scene. */
+function mergePrevious(scene: BatchSceneState, prev: BatchSceneState | undefined): void {
+  if (!prev) return;
+  scene.attempts = prev.attempts ?? 0;
+  switch (prev.status) {
+    case 'done':
+    case 'skipped':
+      if (allExist(scene.outputs!) && sameOutputs(prev.outputs, scene.outputs!)) {
+        scene.status = prev.status;
+        scene.reason = prev.status === 'done' ? 'completed in an earlier run' : prev.reason;
+        if (prev.summary) scene.summary = prev.summary;
+        if (prev.seconds !== undefined) scene.seconds = prev.seconds;
+        if (prev.finishedAt) scene.finishedAt = prev.finishedAt;
+      } else {
+        scene.reason = 'completed in an earlier run, but some outputs are missing: processed again';
+      }
+      return;
+    case 'failed':
+      scene.reason = `failed in an earlier run (${prev.error?.message ?? prev.reason ?? 'unknown error'}): retried`;
+      return;
+    case 'running':
+      scene.reason = 'interrupted in an earlier run: processed again';
+      return;
+    case 'cancelled':
+      scene.reason = 'cancelled in an earlier run: processed again';
+      return;
+    default:
+      return;
+  }
+}
+
+function sameOutputs(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
+  if (!a) return false;
+  return Object.entries(b).every(([k, v]) => a[k] === v);
+}

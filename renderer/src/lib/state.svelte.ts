@@ -1,0 +1,232 @@
+/** The application's state: the open scene, the layer stack, the compare mode and the panels. */
+import type {
+  AppInfo,
+  InspectDto,
+  MaskLayerDto,
+  MaskSourceDto,
+  Rgb,
+  SceneView,
+  SettingsDto,
+} from '../../../electron/api/contract';
+import { errorText, invoke } from './api';
+
+export interface ImagePreset {
+  id: string;
+  name: string;
+  bands: [string, string, string];
+}
+
+export const IMAGE_PRESETS: ImagePreset[] = [
+  { id: 'true', name: 'True colour (B04 B03 B02)', bands: ['B04', 'B03', 'B02'] },
+  { id: 'false', name: 'False colour NIR (B08 B04 B03)', bands: ['B08', 'B04', 'B03'] },
+  { id: 'swir', name: 'SWIR (B12 B08 B04)', bands: ['B12', 'B08', 'B04'] },
+];
+
+export interface LayerBase {
+  id: string;
+  name: string;
+  visible: boolean;
+  opacity: number;
+}
+
+export interface ImageLayer extends LayerBase {
+  kind: 'image';
+  preset: string;
+  bands: [string, string, string];
+  min: Rgb;
+  max: Rgb;
+  gamma: number;
+}
+
+export interface ClassState {
+  id: number;
+  name: string;
+  colour: Rgb;
+  count: number;
+  visible: boolean;
+}
+
+export interface MaskLayer extends LayerBase {
+  kind: 'mask' | 'probability';
+  layerId: string;
+  path?: string;
+  classes: ClassState[];
+}
+
+export interface DifferenceLayer extends LayerBase {
+  kind: 'difference';
+  /** The mask under test and the reference (server layer ids). */
+  a: string;
+  b: string;
+}
+
+export type Layer = ImageLayer | MaskLayer | DifferenceLayer;
+
+export type CompareMode = 'single' | 'swipe' | 'side';
+export type PanelId = 'scene' | 'run' | 'metrics' | 'models' | 'batch';
+
+/** The legend of the difference layer, as drawn by the tile service. */
+export const DIFFERENCE_LEGEND: Array<{ name: string; colour: Rgb }> = [
+  { name: 'cloud in both', colour: [235, 235, 235] },
+  { name: 'omission (missed cloud)', colour: [255, 200, 0] },
+  { name: 'commission (false cloud)', colour: [230, 30, 200] },
+];
+
+class AppState {
+  info = $state<AppInfo | null>(null);
+  scene = $state<SceneView | null>(null);
+  layers = $state<Layer[]>([]);
+  selected = $state<string | null>(null);
+  compare = $state<{ mode: CompareMode; swipe: number; panes: number; other: string[][] }>({
+    mode: 'single',
+    swipe: 0.5,
+    panes: 2,
+    other: [[], [], []],
+  });
+  panel = $state<PanelId>('scene');
+  inspect = $state<InspectDto | null>(null);
+  cursor = $state<{ lon: number; lat: number; zoom: number; metresPerPixel: number } | null>(null);
+  status = $state('');
+  error = $state<string | null>(null);
+  busy = $state(false);
+  settings = $state<SettingsDto | null>(null);
+  /** Bumped to ask the maps to fit the scene. */
+  fitRequest = $state(0);
+
+  async init(): Promise<void> {
+    try {
+      this.info = await invoke('app.info', {});
+      this.settings = await invoke('settings.get', {});
+      const layout = this.settings.layout as { panel?: PanelId; compare?: CompareMode };
+      if (layout.panel) this.panel = layout.panel;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  fail(err: unknown): void {
+    this.error = errorText(err);
+    this.busy = false;
+  }
+
+  async openScene(path: string): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    this.status = `Opening ${path}…`;
+    try {
+      if (this.scene) await invoke('scene.close', { sceneId: this.scene.map.sceneId }).catch(() => null);
+      const view = await invoke('scene.open', { path });
+      this.scene = view;
+      this.inspect = null;
+      const stretch = view.map.stretches['true'];
+      const image: ImageLayer = {
+        id: 'image',
+        kind: 'image',
+        name: 'Image',
+        visible: true,
+        opacity: 1,
+        preset: 'true',
+        bands: stretch?.bands ?? ['B04', 'B03', 'B02'],
+        min: stretch?.min ?? [0, 0, 0],
+        max: stretch?.max ?? [0.3, 0.3, 0.3],
+        gamma: 1,
+      };
+      this.layers = [image];
+      this.selected = 'image';
+      this.fitRequest++;
+      this.status = `${view.map.productName} opened.`;
+      this.settings = await invoke('settings.update', {
+        patch: {},
+        recent: { path, name: view.map.productName },
+      });
+    } catch (err) {
+      this.fail(err);
+      this.status = '';
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async addMask(source: MaskSourceDto): Promise<MaskLayer | null> {
+    if (!this.scene) return null;
+    this.error = null;
+    try {
+      const dto = await invoke('map.addMask', { sceneId: this.scene.map.sceneId, source });
+      return this.pushMask(dto);
+    } catch (err) {
+      this.fail(err);
+      return null;
+    }
+  }
+
+  pushMask(dto: MaskLayerDto): MaskLayer {
+    const layer: MaskLayer = {
+      id: dto.layerId,
+      kind: dto.kind === 'probability' ? 'probability' : 'mask',
+      layerId: dto.layerId,
+      name: dto.name,
+      visible: true,
+      opacity: 0.6,
+      classes: dto.classes.map((c) => ({ ...c, visible: c.id !== 0 && c.id !== 1 })),
+      ...(dto.path ? { path: dto.path } : {}),
+    };
+    this.layers = [...this.layers.filter((l) => l.id !== layer.id), layer];
+    this.selected = layer.id;
+    return layer;
+  }
+
+  addDifference(a: MaskLayer, b: MaskLayer): void {
+    const layer: DifferenceLayer = {
+      id: `diff:${a.layerId}:${b.layerId}`,
+      kind: 'difference',
+      name: `${a.name} vs ${b.name}`,
+      visible: true,
+      opacity: 0.8,
+      a: a.layerId,
+      b: b.layerId,
+    };
+    this.layers = [...this.layers.filter((l) => l.id !== layer.id), layer];
+    this.selected = layer.id;
+  }
+
+  removeLayer(id: string): void {
+    if (id === 'image') return;
+    this.layers = this.layers.filter((l) => l.id !== id);
+    if (this.selected === id) this.selected = this.layers.at(-1)?.id ?? null;
+  }
+
+  moveLayer(id: string, delta: number): void {
+    const i = this.layers.findIndex((l) => l.id === id);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= this.layers.length) return;
+    const next = [...this.layers];
+    [next[i], next[j]] = [next[j]!, next[i]!];
+    this.layers = next;
+  }
+
+  toggleLayer(index: number): void {
+    const layer = this.layers[index];
+    if (layer) layer.visible = !layer.visible;
+  }
+
+  maskLayers(): MaskLayer[] {
+    return this.layers.filter((l): l is MaskLayer => l.kind === 'mask' || l.kind === 'probability');
+  }
+
+  setMode(mode: CompareMode): void {
+    this.compare.mode = mode;
+    void this.saveLayout();
+  }
+
+  async saveLayout(): Promise<void> {
+    try {
+      this.settings = await invoke('settings.update', {
+        patch: { layout: { panel: this.panel, compare: this.compare.mode } },
+      });
+    } catch {
+      // Layout is a convenience: never bother the user with it.
+    }
+  }
+}
+
+export const app = new AppState();
