@@ -118,7 +118,7 @@ describe.skipIf(!hasTool('opj_compress'))('batch over a folder', () => {
       expect(s.summary!.agreement!.cloudAgreement).toBeGreaterThan(0.5);
     }
     // The same product under three names gives three identical outputs.
-    const bytes = done.map((s) => readFileSync(s.outputs!.classes));
+    const bytes = done.map((s) => readFileSync(s.outputs!.classes!));
     expect(bytes[1]!.equals(bytes[0]!)).toBe(true);
 
     // Byte-identical to a single-product run.
@@ -167,7 +167,7 @@ describe.skipIf(!hasTool('opj_compress'))('batch over a folder', () => {
   });
 
   it('resumes: a rerun skips completed scenes and redoes only one whose output went missing', async () => {
-    const classesA = first.scenes.find((s) => s.id === 'sceneA.SAFE')!.outputs!.classes;
+    const classesA = first.scenes.find((s) => s.id === 'sceneA.SAFE')!.outputs!.classes!;
     const classesB = first.scenes.find((s) => s.id === 'sceneB.SAFE')!.outputs!;
     const mtimeA = statSync(classesA).mtimeMs;
     unlinkSync(classesB.productMask!);
