@@ -96,7 +96,11 @@ async function route(
   }
   if (url.pathname.startsWith('/tiles/')) {
     const t = await tileResponse(api.tiles, url.pathname.slice('/tiles/'.length), url.searchParams);
-    res.writeHead(t.status, { 'content-type': t.type, 'cache-control': 'private, max-age=300' });
+    res.writeHead(t.status, {
+      'content-type': t.type,
+      'cache-control': t.error ? 'no-store' : 'private, max-age=300',
+      ...(t.error ? { 'x-s2-error': encodeURIComponent(t.error) } : {}),
+    });
     res.end(t.body);
     return;
   }

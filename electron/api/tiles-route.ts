@@ -2,12 +2,15 @@
  * Serves map tiles from the tile service for both shells: the web host's /tiles/ route and
  * Electron's s2tile:// protocol call this with the part of the URL after the tiles root.
  */
+import { toS2Error } from '../core/errors.js';
 import type { TileService } from '../core/tiles/index.js';
 
 export interface TileResponse {
   status: number;
   type: string;
   body: Buffer | string;
+  /** Why an empty tile is empty, when it failed. */
+  error?: string;
 }
 
 const EMPTY = { status: 204, type: 'text/plain', body: '' } as const;
@@ -28,12 +31,28 @@ function triple(s: string | null, fallback: number): [number, number, number] {
   return [0, 1, 2].map((i) => (Number.isFinite(v[i]) ? v[i]! : fallback)) as [number, number, number];
 }
 
-/** `path` is e.g. 'image/<scene>/12/2071/1500.png'; `query` the URL's search parameters. */
+/**
+ * `path` is e.g. 'image/<scene>/12/2071/1500.png'; `query` the URL's search parameters. A tile
+ * that cannot be drawn (a broken band file) comes back empty with the reason in a header, so one
+ * bad file does not flood the map with errors; the scene panel lists the file's problem.
+ */
 export async function tileResponse(
   tiles: TileService,
   path: string,
   query: URLSearchParams,
 ): Promise<TileResponse> {
+  try {
+    return await render(tiles, path, query);
+  } catch (err) {
+    const e = toS2Error(err);
+    if (e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT') {
+      return { status: 404, type: 'text/plain', body: e.message };
+    }
+    return { status: 204, type: 'text/plain', body: '', error: e.message };
+  }
+}
+
+async function render(tiles: TileService, path: string, query: URLSearchParams): Promise<TileResponse> {
   const parts = path.replace(/^\/+/, '').split('/').map(decodeURIComponent);
   const last = parts.pop() ?? '';
   const m = /^(\d+)\.png$/.exec(last);

@@ -179,7 +179,12 @@ export class TileService {
             );
             return null;
           }
-          return this.stretch(id, bands);
+          // A broken band file (cut, or not this product's) leaves the scene open without the preset.
+          return this.stretch(id, bands).catch((err: unknown) => {
+            if (!(err instanceof S2Error) || err.code === 'CANCELLED') throw err;
+            info.warnings.push(`${PRESETS[p].label} is not available: ${err.message}`);
+            return null;
+          });
         }),
       );
       presetIds.forEach((p, i) => {

@@ -17,8 +17,8 @@ export interface ImagePreset {
 }
 
 export const IMAGE_PRESETS: ImagePreset[] = [
-  { id: 'true', name: 'True colour (B04 B03 B02)', bands: ['B04', 'B03', 'B02'] },
-  { id: 'false', name: 'False colour NIR (B08 B04 B03)', bands: ['B08', 'B04', 'B03'] },
+  { id: 'true-colour', name: 'True colour (B04 B03 B02)', bands: ['B04', 'B03', 'B02'] },
+  { id: 'false-colour', name: 'False colour NIR (B08 B04 B03)', bands: ['B08', 'B04', 'B03'] },
   { id: 'swir', name: 'SWIR (B12 B08 B04)', bands: ['B12', 'B08', 'B04'] },
 ];
 
@@ -68,8 +68,8 @@ export type PanelId = 'scene' | 'run' | 'metrics' | 'models' | 'batch';
 /** The legend of the difference layer, as drawn by the tile service. */
 export const DIFFERENCE_LEGEND: Array<{ name: string; colour: Rgb }> = [
   { name: 'cloud in both', colour: [235, 235, 235] },
-  { name: 'omission (missed cloud)', colour: [255, 200, 0] },
-  { name: 'commission (false cloud)', colour: [230, 30, 200] },
+  { name: 'omission (missed cloud)', colour: [255, 170, 0] },
+  { name: 'commission (false cloud)', colour: [255, 0, 170] },
 ];
 
 class AppState {
@@ -118,14 +118,14 @@ class AppState {
       const view = await invoke('scene.open', { path });
       this.scene = view;
       this.inspect = null;
-      const stretch = view.map.stretches['true'];
+      const stretch = view.map.stretches['true-colour'];
       const image: ImageLayer = {
         id: 'image',
         kind: 'image',
         name: 'Image',
         visible: true,
         opacity: 1,
-        preset: 'true',
+        preset: 'true-colour',
         bands: stretch?.bands ?? ['B04', 'B03', 'B02'],
         min: stretch?.min ?? [0, 0, 0],
         max: stretch?.max ?? [0.3, 0.3, 0.3],

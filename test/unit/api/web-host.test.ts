@@ -1,18 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeResponse } from '../../../electron/api/contract.js';
 import { startWebHost, type WebHost } from '../../../electron/web-host.js';
-import { SHARED_DATA } from '../../helpers/env.js';
+import { DATA_DIR, hasTool, SHARED_DATA } from '../../helpers/env.js';
 
 const T31TCJ = join(SHARED_DATA, 'safe-T31TCJ-2024');
 const CLOUDY = join(T31TCJ, 'S2B_MSIL1C_20240305T104819_N0510_R051_T31TCJ_20240305T125347.SAFE');
 
+const SMALL = join(
+  DATA_DIR,
+  'scenes',
+  'small-L1C',
+  'S2B_MSIL1C_20240305T104819_N0510_R051_T31TCJ_20240305T125347.SAFE',
+);
+
+/** The XYZ tile holding a point. */
+function tileAt(lon: number, lat: number, z: number): { x: number; y: number } {
+  const n = 2 ** z;
+  const r = (lat * Math.PI) / 180;
+  return {
+    x: Math.floor(((lon + 180) / 360) * n),
+    y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n),
+  };
+}
+
 describe('web host', () => {
   let host: WebHost;
+  let home: string;
   beforeAll(async () => {
-    host = await startWebHost({ port: 0 });
+    home = mkdtempSync(join(tmpdir(), 'web-host-'));
+    host = await startWebHost({ port: 0, settingsPath: join(home, 'settings.json') });
   });
-  afterAll(async () => host.close());
+  afterAll(async () => {
+    await host.close();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   const invoke = async <C extends string>(channel: C, args: unknown): Promise<InvokeResponse<never>> => {
     const res = await fetch(new URL(`api/invoke/${channel}`, host.url), {
@@ -41,11 +65,18 @@ describe('web host', () => {
     expect(info.result.shell).toBe('web');
     const res = (await invoke('scene.open', { path: CLOUDY })) as {
       ok: true;
-      result: { ok: true; metadata: { tileId: string; level: string } };
+      result: {
+        entry: { ok: true; metadata: { tileId: string; level: string } };
+        map: { epsg: number; productMasks: string[]; bounds: number[] };
+      };
     };
     expect(res.ok).toBe(true);
-    expect(res.result.metadata.tileId).toBe('31TCJ');
-    expect(res.result.metadata.level).toBe('L1C');
+    expect(res.result.entry.metadata.tileId).toBe('31TCJ');
+    expect(res.result.entry.metadata.level).toBe('L1C');
+    expect(res.result.map.epsg).toBe(32631);
+    expect(res.result.map.productMasks).toContain('msk-classi');
+    // The shared band images are 30 x 30 placeholders: the map still opens, the full-tile mask too.
+    expect(res.result.map.bounds[0]).toBeCloseTo(0.5, 0);
   });
 
   it('returns errors as data that name the file', async () => {
@@ -68,5 +99,53 @@ describe('web host', () => {
     const res = (await invoke('scene.discover', { folder: T31TCJ })) as { ok: true; result: unknown[] };
     expect(res.ok).toBe(true);
     expect(res.result.length).toBe(2);
+  });
+
+  it.skipIf(!hasTool('opj_compress'))(
+    'serves map tiles: PNG over the scene, empty outside, 404 for nonsense',
+    async () => {
+      const open = (await invoke('scene.open', { path: SMALL })) as {
+        ok: true;
+        result: { map: { sceneId: string; bounds: [number, number, number, number] } };
+      };
+      const { sceneId, bounds } = open.result.map;
+      const { x, y } = tileAt((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12);
+      const q = 'bands=B04,B03,B02&min=0,0,0&max=0.3,0.3,0.3&gamma=1';
+      const inside = await fetch(new URL(`tiles/image/${sceneId}/12/${x}/${y}.png?${q}`, host.url));
+      expect(inside.status).toBe(200);
+      expect(inside.headers.get('content-type')).toBe('image/png');
+      const png = Buffer.from(await inside.arrayBuffer());
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      const outside = await fetch(new URL(`tiles/image/${sceneId}/12/0/0.png?${q}`, host.url));
+      expect(outside.status).toBe(204);
+      const nonsense = await fetch(new URL(`tiles/image/${sceneId}/12/x/y.png`, host.url));
+      expect(nonsense.status).toBe(404);
+      const unknown = await fetch(new URL(`tiles/image/no-such-scene/12/${x}/${y}.png`, host.url));
+      expect(unknown.status).toBe(404);
+    },
+  );
+
+  it('pushes events to the page: a run that fails says why, in words', async () => {
+    const ac = new AbortController();
+    const stream = await fetch(new URL('api/events', host.url), { signal: ac.signal });
+    const reader = stream.body!.getReader();
+    const started = (await invoke('run.start', { product: CLOUDY, modelId: 'no-such-model' })) as {
+      ok: true;
+      result: { runId: string };
+    };
+    expect(started.ok).toBe(true);
+    let text = '';
+    while (!text.includes('run.finished')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    ac.abort();
+    const msg = JSON.parse(/data: (.*run\.finished.*)\n/.exec(text)![1]!) as {
+      payload: { runId: string; ok: boolean; error: { message: string } };
+    };
+    expect(msg.payload.runId).toBe(started.result.runId);
+    expect(msg.payload.ok).toBe(false);
+    expect(msg.payload.error.message).toContain('no-such-model');
   });
 });
