@@ -71,7 +71,7 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
 
     it('lists the models with their cards and which are installed', async () => {
       await page.click('button[data-panel="models"]');
-      await page.waitForSelector('[data-testid="models"] li');
+      await page.waitForSelector('[data-testid="models"] li:has-text("DL-L8S2-UV")');
       const text = (await page.textContent('[data-testid="models"]')) ?? '';
       expect(text).toMatch(/DL-L8S2-UV.*default/);
       expect(text).toContain('installed');

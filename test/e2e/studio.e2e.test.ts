@@ -154,9 +154,36 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))('S2 Cloud Stud
     await page.screenshot({ path: join(SHOTS, 'studio-metrics.png') });
   });
 
+  it('runs the built-in Fmask from the run panel; it appears as a layer with Fmask classes', async () => {
+    await page.click('button[data-panel="run"]');
+    await page.selectOption('#run-model', 'fmask');
+    await page.selectOption('select[aria-label="Resolution"]', '60');
+    await page.click('#run-start');
+    await page.waitForSelector('[data-testid="run-result"], section[aria-label="Run a model"] .error-text', {
+      timeout: 110_000,
+    });
+    expect(await page.locator('section[aria-label="Run a model"] .error-text').count()).toBe(0);
+    expect(await page.textContent('[data-testid="run-result"]')).toContain('fmask-builtin_60m.tif');
+    await expect.poll(() => page.textContent('.layer-list')).toMatch(/fmask/i);
+    // Shown through the Fmask adapter: clouds and shadows in the legend.
+    expect(await page.textContent('.legend.classes')).toContain('cloud shadow');
+    // Keep the main screenshot as it was: remove the Fmask layer again.
+    await page
+      .locator('.layer-list li', { hasText: /fmask/i })
+      .locator('button[aria-label^="Remove"]')
+      .click();
+  });
+
   it('looks like the reference screenshot (tolerant)', async () => {
     await page.click('button[data-panel="scene"]');
     await page.keyboard.press('Escape');
+    await page.waitForFunction(() => {
+      const maps = (
+        globalThis as unknown as { __maps?: Array<{ loaded(): boolean; areTilesLoaded(): boolean }> }
+      ).__maps;
+      return maps?.length === 1 && maps[0]!.loaded() && maps[0]!.areTilesLoaded();
+    });
+    await page.waitForTimeout(300);
     const shot = join(SHOTS, 'studio-main.png');
     await page.screenshot({ path: shot });
     const cmp = await compareScreenshot(shot, 'studio-main', { maxDiffFraction: 0.08, threshold: 40 });
