@@ -74,6 +74,17 @@ export interface MaskLayerDto {
   classes: MaskClassDto[];
 }
 
+export interface VectorLayerDto {
+  layerId: string;
+  name: string;
+  path: string;
+  /** Features in longitude/latitude; `properties.cls` is the schema class, -1 without one. */
+  geojson: { type: 'FeatureCollection'; features: unknown[] };
+  /** Classes present (id -1: features without a class), with the map colours. */
+  classes: MaskClassDto[];
+  bounds: [number, number, number, number] | null;
+}
+
 export interface InspectDto {
   lon: number;
   lat: number;
@@ -243,6 +254,8 @@ export interface InvokeChannels {
   };
   'map.addMask': { args: { sceneId: string; source: MaskSourceDto }; result: MaskLayerDto };
   'map.inspect': { args: { sceneId: string; lon: number; lat: number }; result: InspectDto };
+  /** A vector reference (GeoJSON, Shapefile, GeoPackage, or a folder of ALCD shapefiles) to draw. */
+  'map.addVector': { args: { path: string }; result: VectorLayerDto };
   'fs.list': { args: { path?: string }; result: FsListing };
   'models.list': { args: Record<string, never>; result: ModelDto[] };
   'models.import': { args: { onnxPath: string; cardPath?: string }; result: ModelDto };
@@ -291,6 +304,7 @@ export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
   'map.stretch',
   'map.addMask',
   'map.inspect',
+  'map.addVector',
   'fs.list',
   'models.list',
   'models.import',

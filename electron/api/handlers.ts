@@ -8,6 +8,9 @@ import { discoverProducts, openProduct } from '../core/scene/index.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 import { SettingsStore, defaultSettingsPath } from '../core/settings.js';
 import { TileService } from '../core/tiles/index.js';
+import { MAP_CLASS_COLOURS } from '../core/tiles/palette.js';
+import { vectorForDisplay } from '../core/masks/vector/display.js';
+import { CLASS_NAMES, type MaskClassValue } from '../core/masks/schema.js';
 import type {
   AppInfo,
   BatchOptionsDto,
@@ -18,6 +21,7 @@ import type {
   InvokeResponse,
   InvokeResult,
   MapSceneInfo,
+  VectorLayerDto,
   ModelDto,
   ProductMaskId,
   SettingsDto,
@@ -88,6 +92,7 @@ export function createApi(opts: ApiOptions): ApiContext {
     'map.stretch': async ({ sceneId, bands }) => tiles.stretch(sceneId, bands),
     'map.addMask': async ({ sceneId, source }) => tiles.addMaskLayer(sceneId, source),
     'map.inspect': async ({ sceneId, lon, lat }) => tiles.inspect(sceneId, lon, lat),
+    'map.addVector': async ({ path }) => vectorLayer(path),
     'fs.list': async ({ path }) => listDirectory(path),
     'models.list': async () => (await listModels()).map(modelDto),
     'models.import': async ({ onnxPath, cardPath }) =>
@@ -184,6 +189,35 @@ async function summarise(path: string, granule?: string): Promise<DiscoveryEntry
   } finally {
     await product.close();
   }
+}
+
+let vectorCount = 0;
+
+async function vectorLayer(path: string): Promise<VectorLayerDto> {
+  if (typeof path !== 'string' || !path)
+    throw new S2Error('INVALID_ARGUMENT', 'Choose a vector file or folder.');
+  const layer = await vectorForDisplay(path);
+  const classes = Object.entries(layer.counts)
+    .map(([k, count]) => {
+      const id = Number(k);
+      return id < 0
+        ? { id, name: 'without a class', colour: [255, 255, 255] as [number, number, number], count }
+        : {
+            id,
+            name: CLASS_NAMES[id as MaskClassValue],
+            colour: [...MAP_CLASS_COLOURS[id as MaskClassValue]] as [number, number, number],
+            count,
+          };
+    })
+    .sort((a, b) => a.id - b.id);
+  return {
+    layerId: `vector-${++vectorCount}`,
+    name: layer.name,
+    path,
+    geojson: { type: 'FeatureCollection', features: layer.features },
+    classes,
+    bounds: layer.bounds,
+  };
 }
 
 function productMasks(entry: DiscoveryEntry): ProductMaskId[] {

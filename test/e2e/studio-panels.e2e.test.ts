@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost, type WebHost } from '../../electron/web-host.js';
 import { batchFolder, smallScenes } from '../unit/batch/fixtures.js';
 import { launchChromium } from '../helpers/browser.js';
-import { DATA_DIR, hasTool } from '../helpers/env.js';
+import { DATA_DIR, hasTool, SHARED_DATA } from '../helpers/env.js';
 
 const SHOTS = join(DATA_DIR, 'screenshots');
+const ALCD_MASKS = join(SHARED_DATA, 'safe-T31TCJ-2024/ref_inputs/Toulouse_31TCJ_20240305/In_data/Masks');
 
 describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
   'S2 Cloud Studio panels in Chromium',
@@ -110,6 +111,25 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
       await page.waitForTimeout(1500);
       await page.screenshot({ path: join(SHOTS, 'studio-side-by-side.png') });
       await page.click('button[data-mode="single"]');
+    });
+
+    it('draws a folder of ALCD shapefiles as a vector reference coloured by class', async () => {
+      await page.click('text=Vector reference…');
+      await page.fill('.modal input[aria-label="Path"]', ALCD_MASKS);
+      await page.click('.modal button[type="submit"]');
+      await page.click('.modal button:has-text("Use this folder")');
+      await expect.poll(() => page.locator('.layer-list li', { hasText: 'Masks' }).count()).toBe(1);
+      const legend = (await page.textContent('.legend.classes')) ?? '';
+      expect(legend).toContain('cloud shadow');
+      expect(legend).toContain('clear');
+      // Hide the clear points: the class toggle works on vectors too.
+      await page
+        .locator('.legend.classes li', { hasText: 'clear' })
+        .locator('input[type="checkbox"]')
+        .uncheck();
+      await page.keyboard.press('f');
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(SHOTS, 'studio-vector.png') });
     });
   },
 );

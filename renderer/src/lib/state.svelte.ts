@@ -60,7 +60,14 @@ export interface DifferenceLayer extends LayerBase {
   b: string;
 }
 
-export type Layer = ImageLayer | MaskLayer | DifferenceLayer;
+export interface VectorLayer extends LayerBase {
+  kind: 'vector';
+  path: string;
+  geojson: { type: 'FeatureCollection'; features: unknown[] };
+  classes: ClassState[];
+}
+
+export type Layer = ImageLayer | MaskLayer | DifferenceLayer | VectorLayer;
 
 export type CompareMode = 'single' | 'swipe' | 'side';
 export type PanelId = 'scene' | 'run' | 'metrics' | 'models' | 'batch';
@@ -90,8 +97,14 @@ class AppState {
   error = $state<string | null>(null);
   busy = $state(false);
   settings = $state<SettingsDto | null>(null);
-  /** Bumped to ask the maps to fit the scene. */
+  /** Bumped to ask the maps to fit the scene (or `fitTarget` when set). */
   fitRequest = $state(0);
+  fitTarget = $state<[number, number, number, number] | null>(null);
+
+  fit(target: [number, number, number, number] | null = null): void {
+    this.fitTarget = target;
+    this.fitRequest++;
+  }
 
   async init(): Promise<void> {
     try {
@@ -133,7 +146,7 @@ class AppState {
       };
       this.layers = [image];
       this.selected = 'image';
-      this.fitRequest++;
+      this.fit();
       this.status = `${view.map.productName} opened.`;
       this.settings = await invoke('settings.update', {
         patch: {},
@@ -173,6 +186,29 @@ class AppState {
     this.layers = [...this.layers.filter((l) => l.id !== layer.id), layer];
     this.selected = layer.id;
     return layer;
+  }
+
+  async addVector(path: string): Promise<void> {
+    this.error = null;
+    try {
+      const dto = await invoke('map.addVector', { path });
+      const layer: VectorLayer = {
+        id: dto.layerId,
+        kind: 'vector',
+        name: dto.name,
+        visible: true,
+        opacity: 0.9,
+        path: dto.path,
+        geojson: dto.geojson,
+        classes: dto.classes.map((c) => ({ ...c, visible: true })),
+      };
+      this.layers = [...this.layers, layer];
+      this.selected = layer.id;
+      this.status = `${dto.name}: ${dto.geojson.features.length} feature(s).`;
+      if (dto.bounds) this.fit(dto.bounds);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   addDifference(a: MaskLayer, b: MaskLayer): void {

@@ -29,6 +29,8 @@ export function tileUrl(base: string, sceneId: string, layer: Layer): string {
     }
     case 'difference':
       return `${root}diff/${encodeURIComponent(layer.a)}/${encodeURIComponent(layer.b)}/{z}/{x}/{y}.png`;
+    case 'vector':
+      return '';
   }
 }
 
