@@ -98,7 +98,7 @@ describe('decodePng', () => {
   }
 
   it('round-trips a real Chromium screenshot (adaptive filters) through encodePng', () => {
-    const file = readFileSync(join(ROOT, 'docs', 'scene-browser.png'));
+    const file = readFileSync(join(ROOT, 'docs', 'studio-main.png'));
     const img = decodePng(file);
     expect(img.width).toBe(file.readUInt32BE(16));
     expect(img.height).toBe(file.readUInt32BE(20));
