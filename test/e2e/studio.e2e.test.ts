@@ -156,6 +156,7 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))('S2 Cloud Stud
 
   it('runs the built-in Fmask from the run panel; it appears as a layer with Fmask classes', async () => {
     await page.click('button[data-panel="run"]');
+    await page.waitForSelector('#run-model option[value="dl-l8s2-uv-6b"]', { state: 'attached' });
     await page.selectOption('#run-model', 'fmask');
     await page.selectOption('select[aria-label="Resolution"]', '60');
     await page.click('#run-start');
