@@ -5,6 +5,7 @@
  * Everything here is plain JSON: no typed arrays, no class instances.
  */
 import type { S2ErrorData } from '../core/errors.js';
+import type { BatchSnapshot } from '../core/batch/types.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 
 export interface AppInfo {
@@ -206,33 +207,11 @@ export interface BatchOptionsDto {
   restart?: boolean;
 }
 
-/** The batch's full state (scenes, progress), as the batch engine reports it. */
-export interface BatchSnapshotDto {
-  outDir: string;
-  state: string;
-  done: number;
-  total: number;
-  fraction: number;
-  etaSeconds?: number;
-  scenes: Array<{
-    id: string;
-    path: string;
-    productName?: string;
-    date?: string;
-    tile?: string;
-    level?: string;
-    sizeBytes?: number;
-    status: string;
-    reason?: string;
-    error?: { code: string; message: string; file?: string };
-    progress?: number;
-    etaSeconds?: number;
-    outputs?: Record<string, string>;
-    summary?: Record<string, unknown>;
-    seconds?: number;
-  }>;
-  reports?: Record<string, string>;
-}
+/** The batch's full state (scenes, progress), as the batch engine reports it (plain JSON). */
+export type BatchSnapshotDto = BatchSnapshot & {
+  /** A failure of the whole batch (not of one scene), in words. */
+  error?: string;
+};
 
 export interface SettingsDto {
   recent: Array<{ path: string; name?: string; openedAt: string }>;

@@ -124,6 +124,9 @@ export function createApi(opts: ApiOptions): ApiContext {
       if (batch && isActive(batch.snapshot())) {
         throw new S2Error('INVALID_ARGUMENT', 'A batch is already running: pause or cancel it first.');
       }
+      // Planning first: a journal written with other options, or a folder that cannot be read,
+      // is refused here, in words, before anything starts.
+      const plan = snapshotDto(await planBatch(batchOptions(o)));
       const run = new BatchRun(batchOptions(o));
       batch = run;
       run.onChange((s) => {
@@ -134,11 +137,11 @@ export function createApi(opts: ApiOptions): ApiContext {
       first.catch((err: unknown) => {
         // The batch engine reports per-scene errors itself; this is a batch-wide failure.
         const e = toS2Error(err);
-        if (lastBatch) events.emit('batch.progress', { ...lastBatch, state: `failed: ${e.message}` });
+        if (lastBatch) events.emit('batch.progress', { ...lastBatch, error: e.message });
       });
-      // Hand back the plan as soon as it exists; progress follows as events.
-      await new Promise((r) => setTimeout(r, 50));
-      lastBatch = snapshotDto(run.snapshot());
+      // Hand back the plan; progress follows as events.
+      const now = snapshotDto(run.snapshot());
+      lastBatch = now.scenes.length > 0 ? now : { ...plan, state: 'running' };
       return lastBatch;
     },
     'batch.pause': async () => {

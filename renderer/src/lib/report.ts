@@ -1,17 +1,7 @@
 /** The parts of the metrics JSON report (format of `s2cloud compare --json`) the panel shows. */
-export interface ReportRow {
-  reference: string;
-  mask: string;
-  kind: string;
-  scored: number;
-  overallAccuracy: number | null;
-  kappa: number | null;
-  f1: Record<string, number | null>;
-  binaryAccuracy: number | null;
-  binaryPrecision: number | null;
-  binaryRecall: number | null;
-  binaryF1: number | null;
-}
+import type { TableRow } from '../../../electron/core/metrics/table';
+/** A row of the comparison table, as `s2cloud compare --json` writes it. */
+export type ReportRow = TableRow;
 
 export interface ReportClassScores {
   classValue: number;

@@ -134,4 +134,31 @@ describe('API handlers', () => {
     expect(models.find((m) => m.isDefault)?.id).toBe('dl-l8s2-uv-6b');
     expect(models.every((m) => typeof m.source === 'string' && m.classes.length > 0)).toBe(true);
   });
+
+  it.skipIf(!hasTool('opj_compress'))(
+    'runs a batch with progress events; other options on the same output are refused in words',
+    async () => {
+      const folder = join(dir, 'batch-in');
+      mkdirSync(folder);
+      symlinkSync(SMALL, join(folder, 'one.SAFE'));
+      const outDir = join(dir, 'batch-out');
+      const finished = new Promise<void>((resolve) => {
+        const off = api.events.subscribe((m) => {
+          if (m.name === 'batch.progress' && (m.payload as { state: string }).state === 'finished') {
+            off();
+            resolve();
+          }
+        });
+      });
+      const first = await api.handlers['batch.start']({ folder, outDir, resolution: 60 });
+      expect(first.scenes).toHaveLength(1);
+      await finished;
+      const status = await api.handlers['batch.status']({});
+      expect(status!.scenes[0]!.status).toBe('done');
+      expect(status!.scenes[0]!.outputs!.classes).toMatch(/_60m\.tif$/);
+      const again = await dispatch(api.handlers, 'batch.start', { folder, outDir, resolution: 20 });
+      expect(again.ok).toBe(false);
+      if (!again.ok) expect(again.error.message).toMatch(/resolution 60 -> 20/);
+    },
+  );
 });
