@@ -65,7 +65,8 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
         scenes: unknown;
       };
       expect(journal.scenes).toBeTruthy();
-      expect(existsSync(join(out, 's2cloud-batch-report.html'))).toBe(true);
+      // The reports are written just after the last scene's state.
+      await expect.poll(() => existsSync(join(out, 's2cloud-batch-report.html'))).toBe(true);
       await page.screenshot({ path: join(SHOTS, 'studio-batch.png') });
       rmSync(folder, { recursive: true, force: true });
     });
