@@ -6,6 +6,7 @@
  */
 import type { S2ErrorData } from '../core/errors.js';
 import type { BatchSnapshot } from '../core/batch/types.js';
+import type { UiMetricsReport } from '../core/metrics/compare-service.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 
 export interface AppInfo {
@@ -187,8 +188,8 @@ export interface MetricsRequest {
 }
 
 export interface MetricsResult {
-  /** The comparison report as plain JSON (the same document `s2cloud compare --json` writes). */
-  report: unknown;
+  /** The comparison report, plain JSON (confusion counts as nested arrays). */
+  report: UiMetricsReport;
   csv: Record<string, string>;
   json: string;
   html: string;

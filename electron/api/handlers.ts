@@ -4,7 +4,7 @@ import { BatchRun, planBatch, type BatchOptions, type BatchSnapshot } from '../c
 import { S2Error, toS2Error } from '../core/errors.js';
 import { compareMasks } from '../core/metrics/compare-service.js';
 import { importModelFile, listModels, type ModelEntry } from '../core/models/catalog.js';
-import { discoverProducts, openProduct } from '../core/scene/index.js';
+import { discoverProducts } from '../core/scene/index.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 import { SettingsStore, defaultSettingsPath } from '../core/settings.js';
 import { TileService } from '../core/tiles/index.js';
@@ -23,8 +23,6 @@ import type {
   MapSceneInfo,
   VectorLayerDto,
   ModelDto,
-  ProductMaskId,
-  SettingsDto,
 } from './contract.js';
 import { EventHub } from './events.js';
 import { listDirectory } from './fs-list.js';
@@ -55,7 +53,6 @@ export function createApi(opts: ApiOptions): ApiContext {
   const settings = new SettingsStore(opts.settingsPath ?? defaultSettingsPath());
   let batch: BatchRun | null = null;
   let lastBatch: BatchSnapshotDto | null = null;
-  const entries = new Map<string, DiscoveryEntry>();
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -65,9 +62,8 @@ export function createApi(opts: ApiOptions): ApiContext {
       home: homedir(),
     }),
     'scene.open': async ({ path, granule }) => {
-      const entry = await summarise(path, granule);
       const info = await tiles.openScene(path, granule);
-      entries.set(info.sceneId, entry);
+      const entry: DiscoveryEntry = { path, ok: true, ...tiles.sceneProduct(info.sceneId) };
       const map: MapSceneInfo = {
         sceneId: info.sceneId,
         productName: info.productName,
@@ -77,14 +73,13 @@ export function createApi(opts: ApiOptions): ApiContext {
         epsg: info.epsg,
         bands: info.bands,
         stretches: info.stretches,
-        productMasks: productMasks(entry),
+        productMasks: info.productMasks,
         minZoom: info.minZoom,
         maxZoom: info.maxZoom,
       };
       return { entry, map };
     },
     'scene.close': async ({ sceneId }) => {
-      entries.delete(sceneId);
       await tiles.closeScene(sceneId);
       return null;
     },
@@ -112,7 +107,7 @@ export function createApi(opts: ApiOptions): ApiContext {
         binary: req.binary === true,
       });
       return {
-        report: JSON.parse(out.json) as unknown,
+        report: out.report,
         csv: out.csv,
         json: out.json,
         html: out.html,
@@ -124,25 +119,27 @@ export function createApi(opts: ApiOptions): ApiContext {
       if (batch && isActive(batch.snapshot())) {
         throw new S2Error('INVALID_ARGUMENT', 'A batch is already running: pause or cancel it first.');
       }
-      // Planning first: a journal written with other options, or a folder that cannot be read,
-      // is refused here, in words, before anything starts.
-      const plan = snapshotDto(await planBatch(batchOptions(o)));
       const run = new BatchRun(batchOptions(o));
       batch = run;
+      // The first snapshot comes once the batch is planned; a plan that is refused (a journal
+      // written with other options, a folder that cannot be read) rejects `done` first instead,
+      // and the caller gets the reason in words before anything starts.
+      const planned = new Promise<BatchSnapshot>((resolve) => {
+        const off = run.onChange((s) => {
+          off();
+          resolve(s);
+        });
+      });
       run.onChange((s) => {
         lastBatch = snapshotDto(s);
         events.emit('batch.progress', lastBatch);
       });
-      const first = run.start();
-      first.catch((err: unknown) => {
-        // The batch engine reports per-scene errors itself; this is a batch-wide failure.
-        const e = toS2Error(err);
-        if (lastBatch) events.emit('batch.progress', { ...lastBatch, error: e.message });
+      const done = run.start();
+      done.catch((err: unknown) => {
+        // Per-scene errors are in the snapshot; this is a failure of the whole batch.
+        if (lastBatch) events.emit('batch.progress', { ...lastBatch, error: toS2Error(err).message });
       });
-      // Hand back the plan; progress follows as events.
-      const now = snapshotDto(run.snapshot());
-      lastBatch = now.scenes.length > 0 ? now : { ...plan, state: 'running' };
-      return lastBatch;
+      return snapshotDto(await Promise.race([planned, done]));
     },
     'batch.pause': async () => {
       batch?.pause();
@@ -157,13 +154,18 @@ export function createApi(opts: ApiOptions): ApiContext {
       return null;
     },
     'batch.status': async () => (batch ? snapshotDto(batch.snapshot()) : lastBatch),
-    'settings.get': async () => settingsDto(await settings.load()),
+    'settings.get': async () => settings.load(),
     'settings.update': async ({ patch, recent }) => {
       if (recent) await settings.addRecent(recent.path, recent.name);
       if (patch.layout) await settings.setLayout(patch.layout);
-      if (patch.lastOutDir !== undefined) await settings.update({ lastOutDir: patch.lastOutDir });
-      if (patch.lastModel !== undefined) await settings.update({ lastModel: patch.lastModel });
-      return settingsDto(await settings.load());
+      const { lastOutDir, lastModel } = patch;
+      if (lastOutDir !== undefined || lastModel !== undefined) {
+        await settings.update({
+          ...(lastOutDir !== undefined ? { lastOutDir } : {}),
+          ...(lastModel !== undefined ? { lastModel } : {}),
+        });
+      }
+      return settings.load();
     },
   };
 
@@ -177,21 +179,6 @@ export function createApi(opts: ApiOptions): ApiContext {
       await tiles.close();
     },
   };
-}
-
-/** @deprecated kept for callers that only need the handlers (tests). */
-export function createHandlers(app: ApiOptions['app'], tileBase = 'tiles/'): Handlers {
-  return createApi({ app, tileBase }).handlers;
-}
-
-async function summarise(path: string, granule?: string): Promise<DiscoveryEntry> {
-  const product = await openProduct(path, granule === undefined ? {} : { granule });
-  try {
-    const { metadata, bands, masks, warnings } = product;
-    return { path, ok: true, metadata, bands, masks, warnings };
-  } finally {
-    await product.close();
-  }
 }
 
 let vectorCount = 0;
@@ -221,15 +208,6 @@ async function vectorLayer(path: string): Promise<VectorLayerDto> {
     classes,
     bounds: layer.bounds,
   };
-}
-
-function productMasks(entry: DiscoveryEntry): ProductMaskId[] {
-  if (!entry.ok) return [];
-  const out: ProductMaskId[] = [];
-  if (entry.bands.some((b) => b.name === 'SCL')) out.push('scl');
-  if (entry.masks.some((m) => m.kind === 'MSK_CLASSI')) out.push('msk-classi');
-  if (entry.masks.some((m) => m.kind === 'MSK_CLDPRB')) out.push('msk-cldprb');
-  return out;
 }
 
 function maskRef(r: {
@@ -274,10 +252,6 @@ function isActive(s: BatchSnapshot): boolean {
 
 function snapshotDto(s: BatchSnapshot): BatchSnapshotDto {
   return JSON.parse(JSON.stringify(s)) as BatchSnapshotDto;
-}
-
-function settingsDto(s: SettingsDto): SettingsDto {
-  return s;
 }
 
 /** Runs one invoke and turns any failure into data the other side can show in words. */

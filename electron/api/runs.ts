@@ -5,18 +5,20 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { S2Error, toS2Error } from '../core/errors.js';
-import { runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
+import { fmaskFileName, fmaskResolution, runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
+import { CLASS_NAMES } from '../core/masks/schema.js';
 import { runModel } from '../core/pipeline/run-model.js';
 import { openProduct } from '../core/scene/index.js';
 import type { RunRequest, RunSummaryDto } from './contract.js';
 import type { EventHub } from './events.js';
 
-const SHARE_NAMES: Record<string, string> = {
-  clear: 'clear',
-  cloud: 'cloud',
-  semiTransparent: 'semi-transparent cloud',
-  shadow: 'cloud shadow',
-};
+/** Our shares by the schema's class names (what the panel shows). */
+const SHARE_CLASSES = [
+  ['clear', 1],
+  ['cloud', 2],
+  ['semiTransparent', 3],
+  ['shadow', 4],
+] as const;
 
 export class RunRegistry {
   private readonly runs = new Map<string, AbortController>();
@@ -90,9 +92,7 @@ export class RunRegistry {
         }),
     });
     const shares: Record<string, number> = {};
-    for (const [k, name] of Object.entries(SHARE_NAMES)) {
-      shares[name] = 100 * (r.shares[k as keyof typeof r.shares] ?? 0);
-    }
+    for (const [key, c] of SHARE_CLASSES) shares[CLASS_NAMES[c]] = 100 * r.shares[key];
     return {
       modelId: r.modelId,
       resolution: r.resolution,
@@ -110,16 +110,23 @@ export class RunRegistry {
     outDir: string,
     signal: AbortSignal,
   ): Promise<RunSummaryDto> {
-    const res = req.resolution === 60 ? 60 : 20;
+    const res = fmaskResolution(req.resolution ?? 20);
     const product = await openProduct(req.product, req.granule ? { granule: req.granule } : {});
     try {
+      if (product.metadata.level !== 'L1C') {
+        throw new S2Error(
+          'INVALID_ARGUMENT',
+          `${product.metadata.productName} is ${product.metadata.level}; Fmask runs on top-of-atmosphere (L1C) products.`,
+          { file: req.product },
+        );
+      }
       const result = await runFmask(product, {
         resolution: res,
         signal,
         onProgress: (fraction, stage) =>
           this.events.emit('run.progress', { runId, stage, fraction: fraction * 0.95 }),
       });
-      const out = join(outDir, `${product.metadata.productName}_fmask-builtin_${res}m.tif`);
+      const out = join(outDir, fmaskFileName(product.metadata.productName, res));
       this.events.emit('run.progress', { runId, stage: 'write', fraction: 0.97 });
       await writeFmaskCog(out, result, { productId: product.metadata.productName, signal });
       const shares: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
+import { fmaskFileName, runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
 import { openProduct } from '../core/scene/index.js';
 import type { CliIo } from './main.js';
@@ -48,7 +48,7 @@ export async function runFmaskCommand(args: string[], io: CliIo): Promise<number
       );
       return 1;
     }
-    const out = resolve(values.out ?? `${product.metadata.productName}_fmask-builtin_${res}m.tif`);
+    const out = resolve(values.out ?? fmaskFileName(product.metadata.productName, res));
     const ac = new AbortController();
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);

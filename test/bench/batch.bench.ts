@@ -6,8 +6,7 @@
  *
  *   node --import tsx test/bench/batch.bench.ts [--products 4] [--jobs 1,2] [--resolution 20]
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import type { Resolution } from '../../electron/core/scene/types.js';
 import { makeScene } from '../fixtures/make-scene.js';
 import { DATA_DIR } from '../helpers/env.js';
 import { ensureBuiltModel } from '../helpers/models.js';
+import { peakRssMb, runChild, sendReport } from './child.js';
 
 interface ChildReport {
   jobs: number;
@@ -28,11 +28,6 @@ interface ChildReport {
   sceneSeconds: number[];
   peakRssMb: number;
   cloud: number[];
-}
-
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1048576;
 }
 
 async function child(folder: string, outDir: string, jobs: number, resolution: Resolution): Promise<void> {
@@ -51,26 +46,7 @@ async function child(folder: string, outDir: string, jobs: number, resolution: R
     cloud: snap.scenes.map((s) => s.summary?.cloud ?? NaN),
   };
   await destroySharedDecoder();
-  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
-}
-
-function runChild(args: string[]): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('REPORT '));
-      if (code !== 0 || !line) reject(new Error(`benchmark child failed (exit ${code})`));
-      else resolve(JSON.parse(line.slice(7)) as ChildReport);
-    });
-  });
+  sendReport(report);
 }
 
 async function main(): Promise<void> {
@@ -96,7 +72,12 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const jobs of values.jobs.split(',').map(Number)) {
-      const r = await runChild([folder, join(tmp, `out-${jobs}`), String(jobs), String(res)]);
+      const { report: r } = await runChild<ChildReport>(fileURLToPath(import.meta.url), [
+        folder,
+        join(tmp, `out-${jobs}`),
+        String(jobs),
+        String(res),
+      ]);
       if (r.failed.length) console.log(`  not done: ${r.failed.join('; ')}`);
       const perHour = (3600 * r.done) / r.wallS;
       const mean = r.sceneSeconds.reduce((a, b) => a + b, 0) / r.sceneSeconds.length;

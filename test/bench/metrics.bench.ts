@@ -7,7 +7,6 @@
  *   node --import tsx test/bench/metrics.bench.ts [--size 10980]
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   binaryScores,
@@ -15,11 +14,7 @@ import {
   confusionMatrix,
   scoreMatrix,
 } from '../../electron/core/metrics/index.js';
-
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+import { peakRssMb } from './child.js';
 
 /** Reference: blobs of the four classes plus a no-data band; prediction: the same with ~10 % of it changed in blobs. */
 function makeMasks(n: number): { ref: Uint8Array; pred: Uint8Array } {

@@ -5,8 +5,7 @@
  *
  *   node --import tsx test/bench/predict.bench.ts [--resolutions 20,10] [--model ID]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import type { Resolution } from '../../electron/core/scene/types.js';
 import { makeScene } from '../fixtures/make-scene.js';
 import { DATA_DIR } from '../helpers/env.js';
 import { ensureBuiltModel } from '../helpers/models.js';
+import { peakRssMb, runChild, sendReport } from './child.js';
 
 interface ChildReport {
   resolution: number;
@@ -30,11 +30,6 @@ interface ChildReport {
   peakRssMb: number;
   cloudShare: number;
   decoder: string;
-}
-
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1048576;
 }
 
 async function child(safe: string, resolution: Resolution, model: string, out: string): Promise<void> {
@@ -63,28 +58,7 @@ async function child(safe: string, resolution: Resolution, model: string, out: s
   await session.session.release();
   await product.close();
   await destroySharedDecoder();
-  process.stdout.write(`REPORT ${JSON.stringify(report)}\n`);
-}
-
-function runChild(args: string[]): Promise<{ report: ChildReport; wallS: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', ...args],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('REPORT '));
-      if (code !== 0 || !line) reject(new Error(`benchmark child failed (exit ${code})`));
-      else
-        resolve({ report: JSON.parse(line.slice(7)) as ChildReport, wallS: (performance.now() - t0) / 1000 });
-    });
-  });
+  sendReport(report);
 }
 
 async function main(): Promise<void> {
@@ -103,7 +77,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const res of values.resolutions.split(',').map(Number)) {
-      const { report: r, wallS } = await runChild([
+      const { report: r, wallS } = await runChild<ChildReport>(fileURLToPath(import.meta.url), [
         safePath,
         String(res),
         values.model,

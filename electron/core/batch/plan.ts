@@ -9,6 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { S2Error } from '../errors.js';
 import type { AdapterId } from '../masks/adapters/index.js';
+import { fmaskFileName, fmaskResolution } from '../masks/fmask/cog.js';
 import type { ModelCard } from '../models/card.js';
 import {
   classesFileName,
@@ -98,11 +99,6 @@ export function productMaskAdapter(
   return null;
 }
 
-/** Fmask's working resolution for a batch resolution (it runs at 20 or 60 m). */
-export function fmaskResolution(res: Resolution): 20 | 60 {
-  return res === 60 ? 60 : 20;
-}
-
 /** The files a scene's outputs go to, by kind: classes, probabilities, productMask, fmask, quicklook. */
 export function sceneOutputPaths(
   outDir: string,
@@ -117,7 +113,7 @@ export function sceneOutputPaths(
   const adapter = productMaskAdapter(product.level, product.bands, product.masks);
   if (work.outputs.productMasks && adapter) out.productMask = join(outDir, `${stem}_${adapter}_${res}m.tif`);
   if (work.outputs.fmask && product.level === 'L1C')
-    out.fmask = join(outDir, `${stem}_fmask-builtin_${fmaskResolution(res)}m.tif`);
+    out.fmask = join(outDir, fmaskFileName(stem, fmaskResolution(res)));
   if (work.outputs.quicklook) out.quicklook = join(outDir, `${stem}_${work.modelId}_${res}m.png`);
   return out;
 }

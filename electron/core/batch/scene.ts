@@ -8,7 +8,7 @@ import { basename, extname, join } from 'node:path';
 import { throwIfAborted } from '../errors.js';
 import { resampleMask } from '../masks/align.js';
 import { loadMask } from '../masks/adapters/index.js';
-import { runFmask, writeFmaskCog } from '../masks/fmask/index.js';
+import { fmaskResolution, runFmask, writeFmaskCog } from '../masks/fmask/index.js';
 import { classNameItems, type SchemaMask } from '../masks/schema.js';
 import { binaryScores } from '../metrics/binary.js';
 import { confusionMatrix } from '../metrics/confusion.js';
@@ -21,7 +21,7 @@ import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { openProduct } from '../scene/index.js';
 import type { Product } from '../scene/types.js';
 import type { WorkOptions } from './journal.js';
-import { fmaskResolution, productMaskAdapter } from './plan.js';
+import { productMaskAdapter } from './plan.js';
 import type { AgreementSummary, BatchSceneState, SceneSummary } from './types.js';
 
 /** Longest side of the batch's quicklooks (they are embedded in the HTML report). */

@@ -207,6 +207,12 @@ export class TileService {
     return structuredClone(this.scene(sceneId).info);
   }
 
+  /** What the open product's XML says (metadata, band and mask catalogue, warnings): no second open. */
+  sceneProduct(sceneId: string): Pick<Product, 'metadata' | 'bands' | 'masks' | 'warnings'> {
+    const { metadata, bands, masks, warnings } = this.scene(sceneId).product;
+    return { metadata, bands, masks, warnings: [...warnings] };
+  }
+
   async closeScene(sceneId: string): Promise<void> {
     const scene = this.scenes.get(sceneId);
     if (!scene) return;

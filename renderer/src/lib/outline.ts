@@ -4,7 +4,13 @@ import type { FeatureCollection } from 'geojson';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import countries from 'world-atlas/countries-110m.json';
 
+let outlines: FeatureCollection | null = null;
+
+/** Converted once, shared by every map (side by side shows up to four). */
 export function countryOutlines(): FeatureCollection {
-  const topo = countries as unknown as Topology<{ countries: GeometryCollection }>;
-  return feature(topo, topo.objects.countries) as FeatureCollection;
+  if (!outlines) {
+    const topo = countries as unknown as Topology<{ countries: GeometryCollection }>;
+    outlines = feature(topo, topo.objects.countries) as FeatureCollection;
+  }
+  return outlines;
 }

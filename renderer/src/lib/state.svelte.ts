@@ -10,18 +10,6 @@ import type {
 } from '../../../electron/api/contract';
 import { errorText, invoke } from './api';
 
-export interface ImagePreset {
-  id: string;
-  name: string;
-  bands: [string, string, string];
-}
-
-export const IMAGE_PRESETS: ImagePreset[] = [
-  { id: 'true-colour', name: 'True colour (B04 B03 B02)', bands: ['B04', 'B03', 'B02'] },
-  { id: 'false-colour', name: 'False colour NIR (B08 B04 B03)', bands: ['B08', 'B04', 'B03'] },
-  { id: 'swir', name: 'SWIR (B12 B08 B04)', bands: ['B12', 'B08', 'B04'] },
-];
-
 export interface LayerBase {
   id: string;
   name: string;
@@ -71,13 +59,6 @@ export type Layer = ImageLayer | MaskLayer | DifferenceLayer | VectorLayer;
 
 export type CompareMode = 'single' | 'swipe' | 'side';
 export type PanelId = 'scene' | 'run' | 'metrics' | 'models' | 'batch';
-
-/** The legend of the difference layer, as drawn by the tile service. */
-export const DIFFERENCE_LEGEND: Array<{ name: string; colour: Rgb }> = [
-  { name: 'cloud in both', colour: [235, 235, 235] },
-  { name: 'omission (missed cloud)', colour: [255, 170, 0] },
-  { name: 'commission (false cloud)', colour: [255, 0, 170] },
-];
 
 class AppState {
   info = $state<AppInfo | null>(null);

@@ -1,7 +1,8 @@
 /** Tile URL templates for each layer kind; the query string carries the style so caches key on it. */
 import type { Layer } from './state.svelte';
 
-const hex = (c: readonly number[]): string => c.map((v) => v.toString(16).padStart(2, '0')).join('');
+/** 'rrggbb' of an RGB triple. */
+export const hex = (c: readonly number[]): string => c.map((v) => v.toString(16).padStart(2, '0')).join('');
 
 export function tileUrl(base: string, sceneId: string, layer: Layer): string {
   // Absolute, so MapLibre's workers resolve it the same way as the page.

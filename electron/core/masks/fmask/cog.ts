@@ -5,6 +5,16 @@ import { FMASK_CLASS_NAMES, FMASK_CODES, fmaskPalette } from './snow-water.js';
 
 export const FMASK_SOURCE = 'Fmask (built-in)';
 
+/** Fmask's working resolution for a requested one: it runs at 20 or 60 m. */
+export function fmaskResolution(res: number): 20 | 60 {
+  return res === 60 ? 60 : 20;
+}
+
+/** `<stem>_fmask-builtin_<res>m.tif`, the name every caller (CLI, GUI, batch) writes. */
+export function fmaskFileName(stem: string, res: 20 | 60): string {
+  return `${stem}_fmask-builtin_${res}m.tif`;
+}
+
 export function writeFmaskCog(
   path: string,
   result: Pick<FmaskResult, 'grid' | 'codes'>,
