@@ -109,7 +109,12 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
       await page.click('button[data-mode="side"]');
       await page.selectOption('select[aria-label="Layer of map 2"]', classi.value);
       await expect.poll(() => page.locator('.map canvas').count()).toBe(2);
-      await page.waitForTimeout(1500);
+      await page.waitForFunction(() => {
+        const maps = (
+          globalThis as unknown as { __maps?: Array<{ loaded(): boolean; areTilesLoaded(): boolean }> }
+        ).__maps;
+        return maps?.length === 2 && maps.every((m) => m.loaded() && m.areTilesLoaded());
+      });
       await page.screenshot({ path: join(SHOTS, 'studio-side-by-side.png') });
       await page.click('button[data-mode="single"]');
     });
