@@ -123,6 +123,8 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
       await page.click('text=Vector reference…');
       await page.fill('.modal input[aria-label="Path"]', ALCD_MASKS);
       await page.click('.modal button[type="submit"]');
+      // "Use this folder" takes the folder on screen: wait until the listing is the one asked for.
+      await page.waitForSelector('.modal .fs-list button:has-text("clouds_shadows.shp")');
       await page.click('.modal button:has-text("Use this folder")');
       await expect.poll(() => page.locator('.layer-list li', { hasText: 'Masks' }).count()).toBe(1);
       const legend = (await page.textContent('.legend.classes')) ?? '';
