@@ -6,11 +6,15 @@
  *                                                     add a model a user brings (our card format or a
  *                                                     ukis-csmask model JSON), checked against its graph
  * npm run models -- list                              cards and whether their ONNX file is in place
+ * npm run models -- fit-fusion [--data DIR] [--card ID] [--write]
+ *                                                     fit the fused cloud decision on the labelled cases
  *
  * Built and installed files go to native-models/build/ (git-ignored), each with a .sha256 file.
+ * The DL-L8S2-UV models also ship, committed beside their cards (<id>/<id>.onnx): the app runs
+ * those, so `build` is only needed to check the converter or to convert other weights.
  */
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelCard } from '../electron/core/models/card.js';
 import { loadCards } from '../electron/core/models/card-load.js';
@@ -18,7 +22,9 @@ import { downloadVerified } from '../electron/core/models/download.js';
 import { sha256File } from '../electron/core/models/files.js';
 import { buildModel, findWeights, installFromFile } from '../electron/core/models/install.js';
 import { importModel } from '../electron/core/models/import-model.js';
+import { modelFilePath } from '../electron/core/models/paths.js';
 import { S2Error } from '../electron/core/errors.js';
+import { fitFusionCommand } from './fit-fusion.js';
 
 const MODELS = import.meta.dirname;
 const BUILD = join(MODELS, 'build');
@@ -99,13 +105,14 @@ async function install(
 
 async function list(cards: ModelCard[]): Promise<void> {
   for (const card of cards) {
-    const file = join(BUILD, card.file.name);
+    // The file the app runs: shipped beside the card, else built or installed into build/.
+    const file = modelFilePath(card, MODELS);
     const state = !existsSync(file)
       ? card.file.origin === 'built'
         ? 'not built (npm run models -- build)'
         : 'not installed (npm run models -- install <file> --card ' + card.id + ')'
       : card.file.sha256 === null || (await sha256File(file)) === card.file.sha256
-        ? 'ready'
+        ? `ready (${relative(MODELS, file)})`
         : 'sha256 differs from the card';
     console.log(`${card.id.padEnd(20)} ${state}`);
   }
@@ -120,12 +127,21 @@ async function main(argv: string[]): Promise<number> {
       card: { type: 'string' },
       sha256: { type: 'string' },
       replace: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      write: { type: 'boolean', default: false },
     },
   });
   const [command, source] = positionals;
   const cards = await loadCards(MODELS);
   if (command === 'build') return build(cards, values.weights);
   if (command === 'list') return list(cards).then(() => 0);
+  if (command === 'fit-fusion')
+    return fitFusionCommand(
+      MODELS,
+      resolve(values.data ?? join(MODELS, '../../shared/data')),
+      values.card ?? 'dl-l8s2-uv-6b',
+      values.write,
+    );
   if (command === 'import' && source && positionals[2]) {
     const r = await importModel(resolve(source), resolve(positionals[2]), MODELS, {
       replace: values.replace,
@@ -137,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     return install(cards, source, values.card, values.sha256).then(() => 0);
   console.error(
     'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX]' +
-      ' | import <card.json> <model.onnx> [--replace] | list',
+      ' | import <card.json> <model.onnx> [--replace] | list | fit-fusion [--data DIR] [--card ID] [--write]',
   );
   return 2;
 }

@@ -15,7 +15,7 @@ import { sha256File } from './files.js';
 import { importModel } from './import-model.js';
 import { importUkisCard } from './import-ukis.js';
 import { installFromFile } from './install.js';
-import { builtModelsDir, modelsDir } from './paths.js';
+import { builtModelsDir, modelFilePath, modelsDir, shippedModelPath } from './paths.js';
 
 /** The model the app runs when none is chosen (the CLI's `predict --model` default too). */
 export const DEFAULT_MODEL_ID = 'dl-l8s2-uv-6b';
@@ -232,7 +232,8 @@ async function readChecksum(file: string): Promise<string | null> {
 
 async function entryFor(card: ModelCard, root: string, verify: boolean): Promise<ModelEntry> {
   const cardPath = join(root, card.id, 'model.json');
-  const file = join(builtModelsDir(root), card.file.name);
+  const file = modelFilePath(card, root);
+  const shipped = file === shippedModelPath(card.id, card.file.name, root);
   const classes = outputClasses(card).map((value) => ({ value, name: CLASS_NAMES[value] }));
   const bands = [...card.input.bands];
   const entry: ModelEntry = {
@@ -274,7 +275,9 @@ async function entryFor(card: ModelCard, root: string, verify: boolean): Promise
     state: mismatch ? 'sha256-mismatch' : 'ready',
     stateMessage: mismatch
       ? `${file}: sha256 differs from ${pinned !== null ? 'the card' : 'its .sha256 file'}; rebuild or reimport the model.`
-      : 'Ready.',
+      : shipped
+        ? 'Ready (ships with the application).'
+        : 'Ready.',
     onnxPath: file,
     sizeBytes: s.size,
     ...(sha256 !== null ? { sha256 } : {}),

@@ -20,9 +20,30 @@ export function modelsDir(): string {
 }
 
 /**
- * Where built and installed ONNX files live (git-ignored). In a packaged app the cards are in
+ * Where built and user-installed ONNX files live (git-ignored). In a packaged app the cards are in
  * app.asar and the ONNX files are extraResources: `<resources>/native-models/build`.
  */
 export function builtModelsDir(root: string = modelsDir()): string {
   return outsideAsar(join(root, 'build'));
+}
+
+/**
+ * Where a model that ships with the application keeps its ONNX file: beside its card,
+ * `<root>/<id>/<file>` (committed). In a packaged app the cards are in app.asar and the ONNX
+ * files are extraResources (onnxruntime opens them by path): `<resources>/native-models/<id>/`.
+ */
+export function shippedModelPath(id: string, fileName: string, root: string = modelsDir()): string {
+  return outsideAsar(join(root, id, fileName));
+}
+
+/**
+ * The ONNX file a card runs: the shipped one when the app carries it, else the built or installed
+ * one in `builtModelsDir(root)` (which may not exist yet: callers check and say how to install).
+ */
+export function modelFilePath(
+  card: { id: string; file: { name: string } },
+  root: string = modelsDir(),
+): string {
+  const shipped = shippedModelPath(card.id, card.file.name, root);
+  return existsSync(shipped) ? shipped : join(builtModelsDir(root), card.file.name);
 }

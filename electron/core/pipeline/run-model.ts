@@ -16,7 +16,7 @@ import { loadCard } from '../models/card-load.js';
 import { predictProduct, type PredictOptions, type PredictProgress } from '../models/infer/engine.js';
 import { predictFourClasses } from '../models/infer/four-class.js';
 import { onnxRunner } from '../models/infer/runner.js';
-import { builtModelsDir, modelsDir } from '../models/paths.js';
+import { modelFilePath, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
@@ -135,12 +135,14 @@ export async function installedModel(modelId: string): Promise<{ card: ModelCard
     throw new S2Error('NOT_FOUND', `No model "${modelId}": ${cardFile} does not exist.`, { file: cardFile });
   }
   const card = await loadCard(cardFile);
-  const onnx = join(builtModelsDir(), card.file.name);
+  // The shipped file beside the card first, then one the user built or installed.
+  const onnx = modelFilePath(card);
   if (!existsSync(onnx)) {
     throw new S2Error(
       'NOT_FOUND',
-      `Model "${card.id}" is not installed (${onnx} is missing): run \`npm run models -- build\`` +
-        ` or \`npm run models -- install <file> --card ${card.id}\`.`,
+      `Model "${card.id}" is not installed (${onnx} is missing): import its ONNX file in the model` +
+        ` manager, or run \`npm run models -- install <file> --card ${card.id}\`` +
+        (card.file.origin === 'built' ? ' or `npm run models -- build --weights DIR`.' : '.'),
       { file: onnx },
     );
   }

@@ -27,9 +27,9 @@ function appRoot(): string | undefined {
 /**
  * The `samples` folder: `<repo>/samples` in a checkout; `<resources>/samples` in a packaged app
  * (electron-builder's extraResources, so the product is real files that workers and GDAL can open).
+ * `root` is the application root (default: found from this file).
  */
-export function samplesDir(): string {
-  const root = appRoot();
+export function samplesDir(root: string | undefined = appRoot()): string {
   if (root === undefined) {
     throw new S2Error('NOT_FOUND', `Cannot find the application folder above ${import.meta.dirname}.`);
   }

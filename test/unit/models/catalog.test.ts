@@ -57,12 +57,29 @@ describe("the repository's model catalogue", () => {
     expect(JSON.parse(JSON.stringify(models))).toStrictEqual(models);
   });
 
-  it('marks the built ONNX model installed, with its path, size and sha256', async () => {
-    const { card, file } = await ensureBuiltModel('dl-l8s2-uv-6b');
+  it('marks the shipped ONNX model installed, with its path beside the card, size and sha256', async () => {
+    const { card } = await ensureBuiltModel('dl-l8s2-uv-6b');
     const six = await getModel('dl-l8s2-uv-6b', { verify: true });
-    expect(six).toMatchObject({ installed: true, state: 'ready', onnxPath: file, sha256: card.file.sha256 });
-    expect(six.onnxPath).toBe(join(builtModelsDir(), 'dl-l8s2-uv-6b.onnx'));
-    expect(six.sizeBytes).toBe(readFileSync(file).length);
+    const shipped = join(modelsDir(), 'dl-l8s2-uv-6b', 'dl-l8s2-uv-6b.onnx');
+    expect(six).toMatchObject({
+      installed: true,
+      state: 'ready',
+      onnxPath: shipped,
+      sha256: card.file.sha256,
+    });
+    expect(six.stateMessage).toMatch(/ships with the application/);
+    expect(six.sizeBytes).toBe(readFileSync(shipped).length);
+  });
+
+  it('ships both DL-L8S2-UV models with their pinned sha256, the MIT licence and the citation', async () => {
+    for (const id of ['dl-l8s2-uv-4b', 'dl-l8s2-uv-6b']) {
+      const m = await getModel(id, { verify: true });
+      expect(m.state).toBe('ready');
+      expect(m.onnxPath).toBe(join(modelsDir(), id, `${id}.onnx`));
+      expect(m.onnxPath).not.toContain(builtModelsDir());
+      expect(readFileSync(join(modelsDir(), id, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+      expect(readFileSync(join(modelsDir(), id, 'NOTICE.md'), 'utf8')).toMatch(/Remote Sensing 13\(5\), 992/);
+    }
   });
 
   it('says which model ids exist when asked for an unknown one', async () => {
@@ -80,8 +97,12 @@ describe('a models folder of its own (imports never touch native-models)', () =>
     const built = await ensureBuiltModel('dl-l8s2-uv-4b');
     onnx4 = built.file;
     card4 = built.card;
+    // The cards alone: the ONNX files shipped beside them stay behind.
     for (const id of ['dl-l8s2-uv-4b', 'dl-l8s2-uv-6b'])
-      cpSync(join(CARDS_DIR, id), join(root, id), { recursive: true });
+      cpSync(join(CARDS_DIR, id), join(root, id), {
+        recursive: true,
+        filter: (src) => !/\.onnx(\.sha256)?$/.test(src),
+      });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

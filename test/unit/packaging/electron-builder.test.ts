@@ -187,6 +187,41 @@ describe('build/electron-builder.yml', () => {
       join(resources, 'native-models', 'build'),
     );
   });
+
+  it('ships the default models (with licence) and the sample product as extraResources where the app looks', async () => {
+    const config = await loadConfig();
+    const shipped = config.extraResources?.find((r) => r.from === 'native-models');
+    expect(shipped?.to).toBe('native-models');
+    // The filter as electron-builder applies it: globs relative to `from`, negations exclude.
+    const globs = (shipped?.filter ?? []).map((p) => ({
+      exclude: p.startsWith('!'),
+      m: new Minimatch(p.replace(/^!/, ''), { dot: true }),
+    }));
+    const selected = (rel: string): boolean => {
+      let keep = false;
+      for (const g of globs) if (g.m.match(rel)) keep = !g.exclude;
+      return keep;
+    };
+    for (const id of ['dl-l8s2-uv-6b', 'dl-l8s2-uv-4b']) {
+      for (const f of [`${id}.onnx`, `${id}.onnx.sha256`, 'LICENSE', 'NOTICE.md']) {
+        expect(existsSync(join(ROOT, 'native-models', id, f)), `${id}/${f} is committed`).toBe(true);
+        expect(selected(`${id}/${f}`), `${id}/${f} is shipped`).toBe(true);
+      }
+    }
+    expect(selected('build/dl-l8s2-uv-6b.onnx')).toBe(false);
+    expect(selected('dl-l8s2-uv-6b/model.json')).toBe(false); // in app.asar through `files`
+    const { shippedModelPath } = await import('../../../electron/core/models/paths.js');
+    const resources = join('/opt', 'S2 Cloud Studio', 'resources');
+    expect(
+      shippedModelPath('dl-l8s2-uv-6b', 'dl-l8s2-uv-6b.onnx', join(resources, 'app.asar', 'native-models')),
+    ).toBe(join(resources, 'native-models', 'dl-l8s2-uv-6b', 'dl-l8s2-uv-6b.onnx'));
+
+    const samples = config.extraResources?.find((r) => r.from === 'samples');
+    expect(samples?.to).toBe('samples');
+    const { samplesDir, sampleProductPath } = await import('../../../electron/core/sample/path.js');
+    expect(samplesDir(join(resources, 'app.asar'))).toBe(join(resources, 'samples'));
+    expect(sampleProductPath().startsWith(join(ROOT, 'samples'))).toBe(true);
+  });
 });
 
 describe('the packaged app (app.asar built from the files list)', () => {
