@@ -19,6 +19,8 @@ export interface AppInfo {
   tileBase: string;
   /** Folder the file browser starts in. */
   home: string;
+  /** The small real product that ships with the app (offered on the empty screen), when present. */
+  sample: string | null;
 }
 
 export type Rgb = [number, number, number];
@@ -40,6 +42,8 @@ export interface MapSceneInfo {
   productMasks: ProductMaskId[];
   minZoom: number;
   maxZoom: number;
+  /** Problems met while opening (a band file that cannot be read, a preset without its bands). */
+  warnings: string[];
 }
 
 export interface GeoJsonPolygon {
@@ -74,6 +78,8 @@ export interface MaskLayerDto {
   /** File the layer was read from (for metrics), when it has one. */
   path?: string;
   classes: MaskClassDto[];
+  /** [west, south, east, north] in degrees. */
+  bounds: [number, number, number, number];
 }
 
 export interface VectorLayerDto {
@@ -263,8 +269,16 @@ export type InvokeResult<C extends InvokeChannel> = InvokeChannels[C]['result'];
 export type InvokeResponse<C extends InvokeChannel> =
   { ok: true; result: InvokeResult<C> } | { ok: false; error: S2ErrorData };
 
+/** A map tile that could not be drawn, sent once per layer and reason (not once per tile). */
+export interface TileFailureDto {
+  /** The scene or mask layer whose tiles fail. */
+  layer: string;
+  message: string;
+}
+
 /** Events pushed from the main process to the renderer. */
 export interface EventChannels {
+  'tiles.failed': TileFailureDto;
   'run.progress': RunProgressDto;
   'run.finished': RunFinishedDto;
   'batch.progress': BatchSnapshotDto;

@@ -4,11 +4,13 @@ import { BatchRun, planBatch, type BatchOptions, type BatchSnapshot } from '../c
 import { S2Error, toS2Error } from '../core/errors.js';
 import { compareMasks } from '../core/metrics/compare-service.js';
 import { importModelFile, listModels, type ModelEntry } from '../core/models/catalog.js';
+import { sampleProductPath } from '../core/sample/path.js';
 import { discoverProducts } from '../core/scene/index.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 import { SettingsStore, defaultSettingsPath } from '../core/settings.js';
 import { TileService } from '../core/tiles/index.js';
 import { MAP_CLASS_COLOURS } from '../core/tiles/palette.js';
+import { placeName } from '../core/tiles/place.js';
 import { vectorForDisplay } from '../core/masks/vector/display.js';
 import { CLASS_NAMES, type MaskClassValue } from '../core/masks/schema.js';
 import type {
@@ -40,7 +42,7 @@ export interface ApiContext {
 }
 
 export interface ApiOptions {
-  app: Omit<AppInfo, 'platform' | 'tileBase' | 'home'>;
+  app: Omit<AppInfo, 'platform' | 'tileBase' | 'home' | 'sample'>;
   tileBase: string;
   /** Settings file; default the user's config folder. */
   settingsPath?: string;
@@ -60,6 +62,7 @@ export function createApi(opts: ApiOptions): ApiContext {
       platform: process.platform,
       tileBase: opts.tileBase,
       home: homedir(),
+      sample: existingSample(),
     }),
     'scene.open': async ({ path, granule }) => {
       const info = await tiles.openScene(path, granule);
@@ -76,6 +79,7 @@ export function createApi(opts: ApiOptions): ApiContext {
         productMasks: info.productMasks,
         minZoom: info.minZoom,
         maxZoom: info.maxZoom,
+        warnings: info.warnings,
       };
       return { entry, map };
     },
@@ -85,7 +89,18 @@ export function createApi(opts: ApiOptions): ApiContext {
     },
     'scene.discover': async ({ folder }) => discoverProducts(folder),
     'map.stretch': async ({ sceneId, bands }) => tiles.stretch(sceneId, bands),
-    'map.addMask': async ({ sceneId, source }) => tiles.addMaskLayer(sceneId, source),
+    'map.addMask': async ({ sceneId, source }) => {
+      const layer = await tiles.addMaskLayer(sceneId, source);
+      if (layer.overlapsScene) return layer;
+      // A mask of another place would be an invisible layer: refuse it, and say where it lies.
+      await tiles.removeMaskLayer(layer.layerId);
+      const scene = tiles.sceneInfo(sceneId);
+      throw new S2Error(
+        'INVALID_ARGUMENT',
+        `${layer.name} does not overlap ${scene.productName}: the mask lies near ${placeName(layer.bounds)}, the scene (tile ${scene.tileId}) near ${placeName(scene.bounds)}.`,
+        { file: layer.path ?? layer.file, details: { maskBounds: layer.bounds, sceneBounds: scene.bounds } },
+      );
+    },
     'map.inspect': async ({ sceneId, lon, lat }) => tiles.inspect(sceneId, lon, lat),
     'map.addVector': async ({ path }) => vectorLayer(path),
     'fs.list': async ({ path }) => listDirectory(path),
@@ -169,6 +184,8 @@ export function createApi(opts: ApiOptions): ApiContext {
     },
   };
 
+  tiles.onTileFailure((f) => events.emit('tiles.failed', f));
+
   return {
     handlers,
     events,
@@ -179,6 +196,15 @@ export function createApi(opts: ApiOptions): ApiContext {
       await tiles.close();
     },
   };
+}
+
+/** The embedded sample product, when this installation carries it. */
+function existingSample(): string | null {
+  try {
+    return sampleProductPath();
+  } catch {
+    return null;
+  }
 }
 
 let vectorCount = 0;

@@ -48,7 +48,18 @@ export async function tileResponse(
     if (e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT') {
       return { status: 404, type: 'text/plain', body: e.message };
     }
+    // The renderer hears the reason once per layer (an event), not once per empty tile.
+    const layer = /^\/*[^/]+\/([^/]+)\//.exec(path)?.[1];
+    if (layer && e.code !== 'CANCELLED') tiles.reportTileFailure(safeDecode(layer), e.message);
     return { status: 204, type: 'text/plain', body: '', error: e.message };
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 

@@ -108,6 +108,9 @@ export class TileService {
   private readonly overviewMax: number;
   private nextScene = 1;
   private nextLayer = 1;
+  private readonly failureListeners = new Set<(f: { layer: string; message: string }) => void>();
+  /** 'layer|reason' already reported: a broken band file fails every tile the same way. */
+  private readonly failuresSeen = new Set<string>();
 
   constructor(opts: TileServiceOptions = {}) {
     const bytes = opts.cacheBytes ?? 512 * 2 ** 20;
@@ -213,10 +216,28 @@ export class TileService {
     return { metadata, bands, masks, warnings: [...warnings] };
   }
 
+  /** Listens for tiles that could not be drawn: called once per layer and reason, not per tile. */
+  onTileFailure(listener: (f: { layer: string; message: string }) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Records why a tile of `layer` (a scene or mask layer id) was served empty. */
+  reportTileFailure(layer: string, message: string): void {
+    const key = `${layer}|${message}`;
+    if (this.failuresSeen.has(key)) return;
+    if (this.failuresSeen.size >= 1000) this.failuresSeen.clear();
+    this.failuresSeen.add(key);
+    for (const l of this.failureListeners) l({ layer, message });
+  }
+
   async closeScene(sceneId: string): Promise<void> {
     const scene = this.scenes.get(sceneId);
     if (!scene) return;
     this.scenes.delete(sceneId);
+    for (const k of this.failuresSeen) {
+      if (k.startsWith(`${sceneId}|`) || k.startsWith(`${sceneId}/`)) this.failuresSeen.delete(k);
+    }
     for (const l of scene.layers) this.removeLayerState(l);
     const bands = await Promise.allSettled(scene.bands.values());
     for (const b of bands) {

@@ -23,3 +23,8 @@ export function download(name: string, text: string, type: string): void {
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** Paths in a message as their file names, for one-line places (banner, status bar). */
+export function shortPaths(message: string): string {
+  return message.replace(/(?:[A-Za-z]:)?[\\/](?:[^\s\\/:]+[\\/])+([^\s\\/:]+)/g, '$1');
+}

@@ -8,7 +8,9 @@ import type {
   SceneView,
   SettingsDto,
 } from '../../../electron/api/contract';
-import { errorText, invoke } from './api';
+import { boxesOverlap, placeName } from '../../../electron/core/tiles/place';
+import { errorText, invoke, on } from './api';
+import { shortPaths } from './format';
 
 export interface LayerBase {
   id: string;
@@ -81,6 +83,12 @@ class AppState {
   /** Bumped to ask the maps to fit the scene (or `fitTarget` when set). */
   fitRequest = $state(0);
   fitTarget = $state<[number, number, number, number] | null>(null);
+  /** Why tiles of the open scene cannot be drawn: each reason once (the server sends it once per layer). */
+  tileFailures = $state<string[]>([]);
+  /** The map's problem banner was closed for this scene. */
+  bannerClosed = $state(false);
+  /** Width of the right-hand panel in CSS pixels (the splitter; kept in the settings). */
+  rightWidth = $state(420);
 
   fit(target: [number, number, number, number] | null = null): void {
     this.fitTarget = target;
@@ -91,8 +99,10 @@ class AppState {
     try {
       this.info = await invoke('app.info', {});
       this.settings = await invoke('settings.get', {});
-      const layout = this.settings.layout as { panel?: PanelId; compare?: CompareMode };
+      const layout = this.settings.layout as { panel?: PanelId; compare?: CompareMode; rightWidth?: number };
       if (layout.panel) this.panel = layout.panel;
+      if (typeof layout.rightWidth === 'number') this.rightWidth = clampWidth(layout.rightWidth);
+      on('tiles.failed', (f) => this.tileFailed(f.layer, f.message));
     } catch (err) {
       this.fail(err);
     }
@@ -103,15 +113,28 @@ class AppState {
     this.busy = false;
   }
 
+  /**
+   * Opens a product. The previous scene stays open (and on screen) until the new one has opened,
+   * so a product that fails to open leaves the app as it was. Opening the product that is already
+   * open keeps its layers.
+   */
   async openScene(path: string): Promise<void> {
+    const previous = this.scene;
+    if (previous && previous.entry.path === path) {
+      this.fit();
+      this.status = `${previous.map.productName} is already open; its layers are kept.`;
+      return;
+    }
     this.busy = true;
     this.error = null;
     this.status = `Opening ${path}…`;
     try {
-      if (this.scene) await invoke('scene.close', { sceneId: this.scene.map.sceneId }).catch(() => null);
       const view = await invoke('scene.open', { path });
+      if (previous) await invoke('scene.close', { sceneId: previous.map.sceneId }).catch(() => null);
       this.scene = view;
       this.inspect = null;
+      this.tileFailures = [];
+      this.bannerClosed = false;
       const stretch = view.map.stretches['true-colour'];
       const image: ImageLayer = {
         id: 'image',
@@ -127,18 +150,44 @@ class AppState {
       };
       this.layers = [image];
       this.selected = 'image';
+      this.compare.other = [[], [], []];
       this.fit();
-      this.status = `${view.map.productName} opened.`;
+      const problems = view.map.warnings.length + (view.entry.ok ? view.entry.warnings.length : 0);
+      this.status = `${view.map.productName} opened${problems ? `, with ${problems} warning${problems > 1 ? 's' : ''} (Scene panel)` : ''}.`;
       this.settings = await invoke('settings.update', {
         patch: {},
         recent: { path, name: view.map.productName },
       });
     } catch (err) {
       this.fail(err);
-      this.status = '';
+      this.status = previous ? `${previous.map.productName} is still open.` : '';
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Opens the small real product that ships with the app. */
+  async openSample(): Promise<void> {
+    if (this.info?.sample) await this.openScene(this.info.sample);
+  }
+
+  /** A tile reason from the server: shown once in the status bar and listed in the map's banner. */
+  tileFailed(layer: string, message: string): void {
+    const id = this.scene?.map.sceneId;
+    if (!id || !(layer === id || layer.startsWith(`${id}/`))) return;
+    if (this.tileFailures.includes(message)) return;
+    this.tileFailures = [...this.tileFailures, message];
+    const name = this.maskLayers().find((l) => l.layerId === layer)?.name;
+    this.status = `Tiles of ${name ?? 'the image'} cannot be drawn: ${shortPaths(message)}`;
+  }
+
+  /** Read errors (band files, tiles) of the open scene: what the map's banner says. */
+  readProblems(): string[] {
+    return [...new Set([...(this.scene?.map.warnings ?? []), ...this.tileFailures])];
+  }
+
+  setRightWidth(px: number): void {
+    this.rightWidth = clampWidth(px);
   }
 
   async addMask(source: MaskSourceDto): Promise<MaskLayer | null> {
@@ -173,6 +222,12 @@ class AppState {
     this.error = null;
     try {
       const dto = await invoke('map.addVector', { path });
+      const scene = this.scene?.map;
+      if (scene && dto.bounds && !boxesOverlap(dto.bounds, scene.bounds)) {
+        // Drawn where it lies, the layer would be off screen: refuse it, and say where it is.
+        this.error = `${dto.name} does not overlap ${scene.productName}: its features lie near ${placeName(dto.bounds)}, the scene near ${placeName(scene.bounds)}.`;
+        return;
+      }
       const layer: VectorLayer = {
         id: dto.layerId,
         kind: 'vector',
@@ -238,12 +293,20 @@ class AppState {
   async saveLayout(): Promise<void> {
     try {
       this.settings = await invoke('settings.update', {
-        patch: { layout: { panel: this.panel, compare: this.compare.mode } },
+        patch: {
+          layout: { panel: this.panel, compare: this.compare.mode, rightWidth: Math.round(this.rightWidth) },
+        },
       });
     } catch {
       // Layout is a convenience: never bother the user with it.
     }
   }
+}
+
+/** The right panel keeps room for its tables and leaves room for the map. */
+function clampWidth(px: number): number {
+  const max = typeof window === 'undefined' ? 900 : Math.max(320, window.innerWidth - 560);
+  return Math.round(Math.min(max, Math.max(320, px)));
 }
 
 export const app = new AppState();
