@@ -8,7 +8,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { csvField, escapeHtml } from '../metrics/index.js';
+import { OVERLAY_COLOURS } from '../render/quicklook.js';
 import type { AgreementSummary, BatchSceneState, BatchSnapshot } from './types.js';
+
+/** The quicklooks' legend, in the colours they are drawn with (the app's map colours). */
+const QUICKLOOK_LEGEND = (
+  [
+    [2, 'cloud'],
+    [3, 'semi-transparent'],
+    [4, 'shadow'],
+  ] as const
+)
+  .map(([c, name]) => `<span style="background:rgb(${OVERLAY_COLOURS[c]!.join(',')})">${name}</span>`)
+  .join('');
 
 export const REPORT_NAMES = {
   csv: 's2cloud-batch-summary.csv',
@@ -182,7 +194,7 @@ the product's own mask (or the reference) as the reference, on the model's grid.
 <tbody>
 ${rows.join('\n')}
 </tbody></table>
-<p class="legend">Quicklooks: <span style="background:rgb(255,60,60)">cloud</span><span style="background:rgb(255,200,0)">semi-transparent</span><span style="background:rgb(30,140,255)">shadow</span></p>
+<p class="legend">Quicklooks: ${QUICKLOOK_LEGEND}</p>
 ${figures.join('\n')}
 </body></html>
 `;

@@ -2,13 +2,14 @@ import type { Grid } from '../raster/grid.js';
 import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
 import { productGrid, readReflectance } from '../scene/reflectance.js';
 import type { Product } from '../scene/types.js';
+import { MAP_CLASS_COLOURS } from '../tiles/palette.js';
 import { encodePng } from './png.js';
 
-/** Overlay colours: strong hues that stay visible over bright clouds and dark ground. */
+/** Overlay colours: the map's class colours, so a quicklook reads like the app (cloud cyan, shadow orange). */
 export const OVERLAY_COLOURS: Readonly<Record<number, readonly [number, number, number]>> = {
-  2: [255, 60, 60], // cloud: red
-  3: [255, 200, 0], // semi-transparent cloud: yellow
-  4: [30, 140, 255], // cloud shadow: blue
+  2: MAP_CLASS_COLOURS[2],
+  3: MAP_CLASS_COLOURS[3],
+  4: MAP_CLASS_COLOURS[4],
 };
 
 export interface QuicklookOptions {
