@@ -1,6 +1,7 @@
 /**
  * Serves the renderer and the same API contract over HTTP, so the whole UI runs in a browser
- * (Playwright tests, or a headless machine holding the data). Binds to loopback only.
+ * (Playwright tests, or a headless machine holding the data). Binds to loopback only, and every
+ * request passes the door policy of api/web-guard.ts (Host, Origin, per-launch token, JSON).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,6 +10,14 @@ import { extname, join, normalize, sep } from 'node:path';
 import { isInvokeChannel } from './api/contract.js';
 import { createApi, dispatch, type ApiContext } from './api/handlers.js';
 import { tileResponse } from './api/tiles-route.js';
+import {
+  hostWithPort,
+  LOOPBACK_HOSTS,
+  newToken,
+  refuseRequest,
+  TOKEN_HEADER,
+  TOKEN_PARAM,
+} from './api/web-guard.js';
 import { appVersion, RENDERER_DIR } from './app-meta.js';
 
 const MIME: Record<string, string> = {
@@ -32,7 +41,13 @@ const MAX_BODY = 1 << 20;
 
 export interface WebHost {
   server: Server;
+  /** The address to open: the origin plus `#token=…` (a fragment never reaches the server or a Referer). */
   url: string;
+  /** `http://127.0.0.1:PORT/`, without the token. */
+  origin: string;
+  port: number;
+  /** This launch's secret. */
+  token: string;
   api: ApiContext;
   close(): Promise<void>;
 }
@@ -40,28 +55,43 @@ export interface WebHost {
 export async function startWebHost(
   opts: { port?: number; host?: string; settingsPath?: string } = {},
 ): Promise<WebHost> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.includes(host)) {
+    // Checked before the API starts, so a refusal leaves nothing running.
+    throw new Error(
+      `The web host binds to loopback only (${LOOPBACK_HOSTS.join(', ')}); '${host}' would expose your files to the network.`,
+    );
+  }
   const api = createApi({
     app: { name: 'S2 Cloud Studio', version: appVersion(), shell: 'web' },
     tileBase: 'tiles/',
     ...(opts.settingsPath ? { settingsPath: opts.settingsPath } : {}),
   });
+  const token = newToken();
   const streams = new Set<ServerResponse>();
+  let port = 0;
   const server = createServer((req, res) => {
-    route(req, res, api, streams).catch((err: unknown) => {
+    route(req, res, api, streams, { port, token }).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err));
     });
   });
-  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, resolve);
+  }).catch(async (err: unknown) => {
+    await api.dispose();
+    throw err;
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  port = typeof addr === 'object' && addr ? addr.port : 0;
+  const origin = `http://${hostWithPort(host, port)}/`;
   return {
     server,
-    url: `http://${host}:${port}/`,
+    url: `${origin}#token=${token}`,
+    origin,
+    port,
+    token,
     api,
     close: async () => {
       for (const s of streams) s.end();
@@ -76,8 +106,30 @@ async function route(
   res: ServerResponse,
   api: ApiContext,
   streams: Set<ServerResponse>,
+  door: { port: number; token: string },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const header = req.headers[TOKEN_HEADER];
+  const refusal = refuseRequest(
+    {
+      method: req.method,
+      pathname: url.pathname,
+      headers: req.headers,
+      token: (typeof header === 'string' ? header : null) ?? url.searchParams.get(TOKEN_PARAM),
+    },
+    door.port,
+    door.token,
+  );
+  if (refusal) {
+    res.writeHead(refusal.status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(refusal.message);
+    return;
+  }
+  // The token is not part of a tile's style: keep it out of the tile route's parameters.
+  url.searchParams.delete(TOKEN_PARAM);
   if (url.pathname === '/api/events') {
     // Server-sent events: one JSON message per event.
     res.writeHead(200, {
@@ -172,7 +224,11 @@ if (isEntry) {
   const portArg = process.argv.indexOf('--port');
   const port = portArg > 0 ? Number(process.argv[portArg + 1]) : Number(process.env.S2CLOUD_PORT ?? 8417);
   startWebHost({ port }).then(
-    (host) => process.stdout.write(`S2 Cloud Studio is served at ${host.url} (Ctrl+C to stop)\n`),
+    (host) =>
+      process.stdout.write(
+        `S2 Cloud Studio is served at ${host.url}\n` +
+          "Open that address (it holds this launch's access token; keep it to yourself). Ctrl+C to stop.\n",
+      ),
     (err: unknown) => {
       process.stderr.write(
         `Could not start the web host: ${err instanceof Error ? err.message : String(err)}\n`,

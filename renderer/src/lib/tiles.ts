@@ -1,10 +1,17 @@
 /** Tile URL templates for each layer kind; the query string carries the style so caches key on it. */
+import { withToken } from './api';
 import type { Layer } from './state.svelte';
 
 /** 'rrggbb' of an RGB triple. */
 export const hex = (c: readonly number[]): string => c.map((v) => v.toString(16).padStart(2, '0')).join('');
 
+/** The template for a layer, with the web host's token (MapLibre's tile requests cannot set a header). */
 export function tileUrl(base: string, sceneId: string, layer: Layer): string {
+  const url = styleUrl(base, sceneId, layer);
+  return url ? withToken(url) : url;
+}
+
+function styleUrl(base: string, sceneId: string, layer: Layer): string {
   // Absolute, so MapLibre's workers resolve it the same way as the page.
   const root = new URL(base.endsWith('/') ? base : `${base}/`, location.href).href;
   switch (layer.kind) {

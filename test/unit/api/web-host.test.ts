@@ -41,11 +41,23 @@ describe('web host', () => {
   const invoke = async <C extends string>(channel: C, args: unknown): Promise<InvokeResponse<never>> => {
     const res = await fetch(new URL(`api/invoke/${channel}`, host.url), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-s2-token': host.token },
       body: JSON.stringify(args),
     });
     return (await res.json()) as InvokeResponse<never>;
   };
+
+  /** A tile or event URL with the token, as the renderer builds it. */
+  const tokened = (path: string): URL => {
+    const u = new URL(path, host.origin);
+    u.searchParams.set('s2token', host.token);
+    return u;
+  };
+
+  it('prints a loopback address whose fragment holds a fresh token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/#token=${host.token}`);
+    expect(host.token).toMatch(/^[\w-]{43}$/);
+  });
 
   it('serves the renderer with a content security policy', async () => {
     const res = await fetch(host.url);
@@ -89,7 +101,11 @@ describe('web host', () => {
   });
 
   it('rejects unknown channels and malformed arguments', async () => {
-    const unknown = await fetch(new URL('api/invoke/fs.delete', host.url), { method: 'POST', body: '{}' });
+    const unknown = await fetch(new URL('api/invoke/fs.delete', host.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-s2-token': host.token },
+      body: '{}',
+    });
     expect(unknown.status).toBe(404);
     const bad = (await invoke('scene.discover', 'not an object')) as { ok: boolean };
     expect(bad.ok).toBe(false);
@@ -111,23 +127,23 @@ describe('web host', () => {
       const { sceneId, bounds } = open.result.map;
       const { x, y } = tileAt((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12);
       const q = 'bands=B04,B03,B02&min=0,0,0&max=0.3,0.3,0.3&gamma=1';
-      const inside = await fetch(new URL(`tiles/image/${sceneId}/12/${x}/${y}.png?${q}`, host.url));
+      const inside = await fetch(tokened(`tiles/image/${sceneId}/12/${x}/${y}.png?${q}`));
       expect(inside.status).toBe(200);
       expect(inside.headers.get('content-type')).toBe('image/png');
       const png = Buffer.from(await inside.arrayBuffer());
       expect(png.subarray(1, 4).toString()).toBe('PNG');
-      const outside = await fetch(new URL(`tiles/image/${sceneId}/12/0/0.png?${q}`, host.url));
+      const outside = await fetch(tokened(`tiles/image/${sceneId}/12/0/0.png?${q}`));
       expect(outside.status).toBe(204);
-      const nonsense = await fetch(new URL(`tiles/image/${sceneId}/12/x/y.png`, host.url));
+      const nonsense = await fetch(tokened(`tiles/image/${sceneId}/12/x/y.png`));
       expect(nonsense.status).toBe(404);
-      const unknown = await fetch(new URL(`tiles/image/no-such-scene/12/${x}/${y}.png`, host.url));
+      const unknown = await fetch(tokened(`tiles/image/no-such-scene/12/${x}/${y}.png`));
       expect(unknown.status).toBe(404);
     },
   );
 
   it('pushes events to the page: a run that fails says why, in words', async () => {
     const ac = new AbortController();
-    const stream = await fetch(new URL('api/events', host.url), { signal: ac.signal });
+    const stream = await fetch(tokened('api/events'), { signal: ac.signal });
     const reader = stream.body!.getReader();
     const started = (await invoke('run.start', { product: CLOUDY, modelId: 'no-such-model' })) as {
       ok: true;
