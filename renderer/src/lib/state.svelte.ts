@@ -40,6 +40,8 @@ export interface MaskLayer extends LayerBase {
   kind: 'mask' | 'probability';
   layerId: string;
   path?: string;
+  /** The adapter the file was read with, when one was chosen (the metrics read it the same way). */
+  adapter?: string;
   classes: ClassState[];
 }
 
@@ -195,14 +197,14 @@ class AppState {
     this.error = null;
     try {
       const dto = await invoke('map.addMask', { sceneId: this.scene.map.sceneId, source });
-      return this.pushMask(dto);
+      return this.pushMask(dto, source.kind === 'file' ? source.adapter : undefined);
     } catch (err) {
       this.fail(err);
       return null;
     }
   }
 
-  pushMask(dto: MaskLayerDto): MaskLayer {
+  pushMask(dto: MaskLayerDto, adapter?: string): MaskLayer {
     const layer: MaskLayer = {
       id: dto.layerId,
       kind: dto.kind === 'probability' ? 'probability' : 'mask',
@@ -212,6 +214,7 @@ class AppState {
       opacity: 0.6,
       classes: dto.classes.map((c) => ({ ...c, visible: c.id !== 0 && c.id !== 1 })),
       ...(dto.path ? { path: dto.path } : {}),
+      ...(adapter ? { adapter } : {}),
     };
     this.layers = [...this.layers.filter((l) => l.id !== layer.id), layer];
     this.selected = layer.id;
