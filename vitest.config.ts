@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     globalSetup: ['test/global-setup.ts'],
+    // Tests that open ONNX Runtime directly send and store no telemetry either (core/models/telemetry.ts).
+    env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });

@@ -6,8 +6,12 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { S2Error } from '../errors.js';
 import { sniffOnnx } from './onnx/sniff.js';
+import { disableRuntimeTelemetry } from './telemetry.js';
 
 export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
+
+// Before the first session: see telemetry.ts. Again in createSession, in case something reset it.
+disableRuntimeTelemetry();
 
 /** Fastest first. CPU last: it is always bundled and always works. */
 export const DEFAULT_PROVIDERS: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
@@ -73,6 +77,7 @@ export async function createSession(file: string, options: SessionOptions = {}):
   if (!sniff.ok) {
     throw new S2Error('BAD_MODEL', `${file}: not a valid ONNX model (${sniff.reason}).`, { file });
   }
+  disableRuntimeTelemetry();
   const threads = options.threads ?? availableParallelism();
   const log = options.log ?? ((line: string): void => console.info(line));
   const skipped: string[] = [];
