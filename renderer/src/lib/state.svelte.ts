@@ -11,6 +11,7 @@ import type {
 import { boxesOverlap, placeName } from '../../../electron/core/tiles/place';
 import { errorText, invoke, on } from './api';
 import { shortPaths } from './format';
+import { rememberSingleCamera, restoreSingleCamera } from './sync';
 
 export interface LayerBase {
   id: string;
@@ -289,6 +290,8 @@ class AppState {
   }
 
   setMode(mode: CompareMode): void {
+    if (mode === 'side' && this.compare.mode !== 'side') rememberSingleCamera();
+    else if (mode !== 'side' && this.compare.mode === 'side') restoreSingleCamera();
     this.compare.mode = mode;
     void this.saveLayout();
   }

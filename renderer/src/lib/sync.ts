@@ -41,3 +41,18 @@ export function anyMap(): MlMap | undefined {
 export function lastCamera(): { center: [number, number]; zoom: number } | null {
   return last;
 }
+
+/** The single map's camera when side by side began: smaller panes make people zoom out. */
+let beforeSide: { center: [number, number]; zoom: number } | null = null;
+
+/** Entering side by side: keep the single map's camera to come back to. */
+export function rememberSingleCamera(): void {
+  const m = anyMap();
+  beforeSide = m ? { center: [m.getCenter().lng, m.getCenter().lat], zoom: m.getZoom() } : last;
+}
+
+/** Leaving side by side: the single map opens where it was before, not at the panes' zoom. */
+export function restoreSingleCamera(): void {
+  if (beforeSide) last = beforeSide;
+  beforeSide = null;
+}
