@@ -1,8 +1,10 @@
 /** Electron app lifecycle: one window, the API over IPC, tiles over s2tile://. Thin: the work happens in core/. */
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { INVOKE_CHANNELS } from './api/contract.js';
 import { createApi, dispatch } from './api/handlers.js';
+import { senderRefusal } from './api/ipc-sender.js';
 import { tileResponse } from './api/tiles-route.js';
 import { APP_ROOT, appVersion, RENDERER_DIR } from './app-meta.js';
 import { settingsPathIn } from './core/settings.js';
@@ -15,6 +17,28 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+/** The one page allowed to call the API. */
+const RENDERER_URL = pathToFileURL(join(RENDERER_DIR, 'index.html')).href;
+
+let mainWindow: BrowserWindow | null = null;
+
+// Every renderer sandboxed, not only the ones we create with the option.
+app.enableSandbox();
+
+/** Why an IPC call is refused: not the main frame of our window, or not our page in it. */
+function ipcRefusal(event: IpcMainInvokeEvent): string | null {
+  const frame = event.senderFrame;
+  const win = mainWindow;
+  return senderRefusal(
+    {
+      frameUrl: frame?.url,
+      isMainFrame: frame !== null && frame.parent === null,
+      fromMainWindow: win !== null && !win.isDestroyed() && event.sender.id === win.webContents.id,
+    },
+    RENDERER_URL,
+  );
+}
+
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: s2tile:; " +
   "connect-src 'self' s2tile:; worker-src 'self' blob:; font-src 'self'";
@@ -26,10 +50,16 @@ function startApi(): ReturnType<typeof createApi> {
     settingsPath: settingsPathIn(app.getPath('userData')),
   });
   for (const channel of INVOKE_CHANNELS) {
-    ipcMain.handle(`api:${channel}`, (_event, args: unknown) => dispatch(api.handlers, channel, args));
+    ipcMain.handle(`api:${channel}`, (event, args: unknown) => {
+      const refusal = ipcRefusal(event);
+      // Thrown, not returned as data: the caller is not our UI, so there is no one to show it to.
+      if (refusal) throw new Error(refusal);
+      return dispatch(api.handlers, channel, args);
+    });
   }
   api.events.subscribe((msg) => {
-    for (const win of BrowserWindow.getAllWindows()) win.webContents.send('api:event', msg);
+    // Events go to the app's window only.
+    if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send('api:event', msg);
   });
   protocol.handle('s2tile', async (request) => {
     const url = new URL(request.url);
@@ -55,13 +85,26 @@ function createWindow(): void {
       sandbox: true,
     },
   });
-  // The renderer never navigates away or opens windows: everything it needs is local.
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  mainWindow = win;
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
   void win.loadFile(join(RENDERER_DIR, 'index.html'));
 }
 
+// No web contents ever navigates away, opens a window or embeds a webview: everything the app
+// needs is local (set for every contents, including any a dependency might create).
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
 app.whenReady().then(() => {
+  // The app needs no camera, microphone, location, notification, USB, serial or HID: deny all.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setDevicePermissionHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });

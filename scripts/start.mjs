@@ -74,7 +74,9 @@ function fetchElectron() {
 }
 
 function run(cmd, cmdArgs) {
-  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  // No ONNX Runtime telemetry from the first moment (core sets it too; see core/models/telemetry.ts).
+  const env = { ...process.env, ORT_DISABLE_TELEMETRY: '1' };
+  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }
