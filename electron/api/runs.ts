@@ -3,9 +3,10 @@
  * cancellable. The work is the same pipeline the CLI uses (core/pipeline, core/masks/fmask).
  */
 import { randomUUID } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { S2Error, toS2Error } from '../core/errors.js';
 import { fmaskFileName, fmaskResolution, runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
+import { outputPathIn } from '../core/outputs/index.js';
 import { CLASS_NAMES } from '../core/masks/schema.js';
 import { runModel } from '../core/pipeline/run-model.js';
 import { openProduct } from '../core/scene/index.js';
@@ -126,7 +127,7 @@ export class RunRegistry {
         onProgress: (fraction, stage) =>
           this.events.emit('run.progress', { runId, stage, fraction: fraction * 0.95 }),
       });
-      const out = join(outDir, fmaskFileName(product.metadata.productName, res));
+      const out = await outputPathIn(outDir, fmaskFileName(product.metadata.productName, res));
       this.events.emit('run.progress', { runId, stage: 'write', fraction: 0.97 });
       await writeFmaskCog(out, result, { productId: product.metadata.productName, signal });
       const shares: Record<string, number> = {};

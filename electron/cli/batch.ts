@@ -106,6 +106,7 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
     if (err instanceof S2Error) {
       view.end();
       io.stderr.write(`s2cloud batch: ${err.message}\n`);
+      if (err.code === 'CANCELLED') return 130; // Ctrl+C while planning
       return err.code === 'INVALID_ARGUMENT' ? 2 : 1;
     }
     throw err;
@@ -142,8 +143,10 @@ class ProgressView {
           `; ${s.jobs} job${s.jobs === 1 ? '' : 's'} x ${s.threadsPerJob} thread${s.threadsPerJob === 1 ? '' : 's'}` +
           (prev ? ` (resuming ${prev.interrupted ? 'an interrupted' : `a ${prev.state}`} run)` : ''),
       );
+      for (const note of s.notes ?? []) this.line(`  ${note}`);
       for (const x of s.scenes) {
-        if (x.status === 'unusable') this.line(`  unusable  ${x.id}: ${x.reason}`);
+        // Reasons are printed once, in the summary at the end.
+        if (x.status === 'unusable') this.line(`  unusable  ${x.id}`);
         this.seen.set(x.id, x.status);
       }
     }
@@ -151,7 +154,8 @@ class ProgressView {
       if (this.seen.get(x.id) === x.status) continue;
       this.seen.set(x.id, x.status);
       if (x.status === 'done') this.line(`  done      ${name(x)} (${(x.seconds ?? 0).toFixed(1)} s)`);
-      else if (x.status === 'failed') this.line(`  failed    ${name(x)}: ${x.error?.message ?? ''}`);
+      else if (x.status === 'failed')
+        this.line(`  failed    ${name(x)}${x.error ? ` [${x.error.code}]` : ''} (reason below)`);
       else if (x.status === 'cancelled') this.line(`  cancelled ${name(x)}`);
     }
     if (this.stream.isTTY && (s.state === 'running' || s.state === 'paused' || s.state === 'cancelling')) {

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmaskFileName, runFmask, writeFmaskCog } from '../core/masks/fmask/index.js';
+import {
+  FMASK_CLASS_NAMES,
+  FMASK_CODES,
+  fmaskFileName,
+  runFmask,
+  writeFmaskCog,
+} from '../core/masks/fmask/index.js';
+import { outputPathIn } from '../core/outputs/index.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
 import { openProduct } from '../core/scene/index.js';
 import type { CliIo } from './main.js';
@@ -48,7 +55,11 @@ export async function runFmaskCommand(args: string[], io: CliIo): Promise<number
       );
       return 1;
     }
-    const out = resolve(values.out ?? fmaskFileName(product.metadata.productName, res));
+    // The default name comes from the product's metadata: kept inside the current folder.
+    const out =
+      values.out !== undefined
+        ? resolve(values.out)
+        : await outputPathIn(process.cwd(), fmaskFileName(product.metadata.productName, res));
     const ac = new AbortController();
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);
@@ -63,8 +74,11 @@ export async function runFmaskCommand(args: string[], io: CliIo): Promise<number
       });
       await writeFmaskCog(out, result, { productId: product.metadata.productName, signal: ac.signal });
       io.stdout.write(`${out}\n  Fmask (built-in), ${product.metadata.productName}, ${res} m\n`);
+      // Classes are shares of the pixels with data; no data is a share of the whole tile.
+      const noData = FMASK_CLASS_NAMES[FMASK_CODES.noData];
       for (const [name, share] of Object.entries(result.shares)) {
-        io.stdout.write(`  ${name.padEnd(12)} ${(100 * share).toFixed(2)} %\n`);
+        const of = name === noData ? ' of the tile' : '';
+        io.stdout.write(`  ${name.padEnd(12)} ${(100 * share).toFixed(2)} %${of}\n`);
       }
       const total = Object.values(result.timings).reduce((a, b) => a + b, 0) / 1000;
       io.stdout.write(

@@ -1,3 +1,5 @@
+import { basename, dirname } from 'node:path';
+
 /**
  * Errors meant for people. Every failure that can come from bad input is an S2Error with a
  * stable code, a sentence that names the file and what is wrong, and optional details.
@@ -16,6 +18,14 @@ export type S2ErrorCode =
   | 'BAD_MODEL_CARD'
   | 'INVALID_ARGUMENT'
   | 'CANCELLED'
+  /** The disk (or the user's quota) is full: nothing half-written was left. */
+  | 'DISK_FULL'
+  /** An output path would land outside the folder the user chose. */
+  | 'UNSAFE_PATH'
+  /** A size read from a file is beyond what can be held or processed. */
+  | 'TOO_LARGE'
+  /** Another batch holds the output folder's lock. */
+  | 'BATCH_LOCKED'
   | 'INTERNAL';
 
 export interface S2ErrorData {
@@ -62,6 +72,24 @@ export function toS2Error(err: unknown, file?: string): S2Error {
   }
   const message = err instanceof Error ? err.message : String(err);
   return new S2Error('INTERNAL', file ? `${file}: ${message}` : message, { file, cause: err });
+}
+
+/**
+ * An error from writing `path`: a full disk or quota (ENOSPC, EDQUOT) becomes DISK_FULL naming
+ * the folder, anything else is wrapped as usual.
+ */
+export function writeError(err: unknown, path: string): S2Error {
+  if (err instanceof S2Error) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const folder = dirname(path);
+    return new S2Error(
+      'DISK_FULL',
+      `There is no space left in ${folder} to write ${basename(path)}${code === 'EDQUOT' ? ' (disk quota reached)' : ''}: free some space or choose another folder.`,
+      { file: path, details: { folder, errno: code }, cause: err },
+    );
+  }
+  return toS2Error(err, path);
 }
 
 /** Throws a CANCELLED S2Error when the signal has been aborted. */

@@ -1,5 +1,6 @@
 /** How many scenes to run at once, and ONNX Runtime threads per scene, from cores and memory. */
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { usableMemoryBytes } from '../memory.js';
 
 /**
  * Peak memory of one scene (four classes, DL-L8S2-UV, shadows), measured on the full-size
@@ -14,14 +15,14 @@ export const SCENE_PEAK_BYTES: Readonly<Record<10 | 20 | 60, number>> = {
 /**
  * Default concurrency: one scene per two cores (each scene keeps ONNX Runtime busy with two
  * threads, and a second scene fills the single-threaded stretches of another: shadows, the COG
- * write, the quicklook), no more than 70 % of the machine's memory allows, and at least one.
+ * write, the quicklook), no more than 70 % of the memory this process may use (a cgroup's cap counts) allows, and at least one.
  */
 export function defaultJobs(
   resolution: 10 | 20 | 60 = 20,
   machine: { cores?: number; memoryBytes?: number } = {},
 ): number {
   const cores = machine.cores ?? availableParallelism();
-  const memory = machine.memoryBytes ?? totalmem();
+  const memory = machine.memoryBytes ?? usableMemoryBytes(); // a cgroup's cap counts
   const byMemory = Math.floor((0.7 * memory) / SCENE_PEAK_BYTES[resolution]);
   const byCores = Math.floor(cores / 2);
   return Math.max(1, Math.min(byMemory, byCores));

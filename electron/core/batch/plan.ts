@@ -5,9 +5,9 @@
  * No work is done here.
  */
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { S2Error } from '../errors.js';
+import { S2Error, throwIfAborted } from '../errors.js';
 import type { AdapterId } from '../masks/adapters/index.js';
 import { fmaskFileName, fmaskResolution } from '../masks/fmask/cog.js';
 import type { ModelCard } from '../models/card.js';
@@ -17,6 +17,7 @@ import {
   installedModel,
   probabilitiesPathFor,
 } from '../pipeline/run-model.js';
+import { checkTiff, safeFileStem } from '../outputs/index.js';
 import { discoverProducts } from '../scene/index.js';
 import type { BandEntry, QiMaskEntry, Resolution } from '../scene/types.js';
 import {
@@ -118,27 +119,48 @@ export function sceneOutputPaths(
   return out;
 }
 
-/** Bytes on disk: a file's size, or the sum over a folder (symbolic links followed). */
-export async function sizeOnDisk(path: string): Promise<number> {
-  const st = await stat(path);
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const e of await readdir(path)) total += await sizeOnDisk(join(path, e)).catch(() => 0);
-  return total;
+/**
+ * Bytes on disk: a file's size, or the sum over a folder. Symbolic links are followed, but each
+ * folder (device + inode) is entered once, so a link cycle cannot loop; unreadable entries count
+ * as 0; the signal stops the walk (CANCELLED).
+ */
+export async function sizeOnDisk(path: string, signal?: AbortSignal): Promise<number> {
+  const seen = new Set<string>();
+  const walk = async (p: string): Promise<number> => {
+    throwIfAborted(signal);
+    const st = await stat(p);
+    if (!st.isDirectory()) return st.size;
+    const key = `${st.dev}:${st.ino}`;
+    if (seen.has(key)) return 0;
+    seen.add(key);
+    let total = 0;
+    for (const e of await readdir(p)) {
+      total += await walk(join(p, e)).catch((err: unknown) => {
+        if (signal?.aborted) throw err;
+        return 0;
+      });
+    }
+    return total;
+  };
+  return walk(path);
 }
 
-/** Output stems: the product name, or the file name when two products share one, then a counter. */
+/**
+ * Output stems: the product name, or the file name when two products share one, then a counter.
+ * Both come from the product (its metadata, its file name), so they are made safe basenames.
+ */
 function uniqueStems(entries: { path: string; productName: string }[]): string[] {
   const count = new Map<string, number>();
-  for (const e of entries) count.set(e.productName, (count.get(e.productName) ?? 0) + 1);
+  const safe = entries.map((e) => safeFileStem(e.productName));
+  for (const s of safe) count.set(s, (count.get(s) ?? 0) + 1);
   const used = new Set<string>();
-  return entries.map((e) => {
-    let stem = e.productName;
+  return entries.map((e, i) => {
+    let stem = safe[i]!;
     if ((count.get(stem) ?? 0) > 1) {
       const file = basename(
         e.path.replace(/[\\/](MTD_MSIL[12][AC]|MTD_SAFL1C|MTD_SAFL2A)[^\\/]*\.xml$/i, ''),
       );
-      stem = file.replace(/\.(SAFE|zip)$/i, '') || stem;
+      stem = safeFileStem(file.replace(/\.(SAFE|zip)$/i, ''), stem);
     }
     let unique = stem;
     for (let n = 2; used.has(unique); n++) unique = `${stem}_${n}`;
@@ -208,7 +230,11 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
   const scenes: BatchSceneState[] = [];
   for (const entry of found) {
     const id = relative(work.folder, entry.path).split(sep).join('/') || basename(entry.path);
-    const sizeBytes = await sizeOnDisk(entry.path).catch(() => undefined);
+    throwIfAborted(signal);
+    const sizeBytes = await sizeOnDisk(entry.path, signal).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
     if (!entry.ok) {
       scenes.push({
         id,
@@ -249,10 +275,14 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
       scenes.push(scene);
       continue;
     }
-    mergePrevious(scene, previous.get(id));
-    if (scene.status === 'pending' && resolved.skipExisting && allExist(scene.outputs!)) {
+    const expected = expectedSizes(scene.outputs!, m.grids, work.resolution);
+    const problem = await outputsProblem(scene.outputs!, expected);
+    mergePrevious(scene, previous.get(id), problem);
+    if (scene.status === 'pending' && resolved.skipExisting && problem === null) {
       scene.status = 'skipped';
       scene.reason = 'its outputs exist already (skip existing)';
+    } else if (scene.status === 'pending' && resolved.skipExisting && problem && !problem.missing) {
+      scene.reason = `${problem.message}: processed again`;
     }
     scenes.push(scene);
   }
@@ -280,25 +310,76 @@ function unusableForModel(card: ModelCard, level: string, bands: readonly BandEn
   return null;
 }
 
-function allExist(outputs: Record<string, string>): boolean {
-  return Object.values(outputs).every((f) => existsSync(f));
+/** Width and height each TIFF output must have: the product's grid at the output's resolution. */
+function expectedSizes(
+  outputs: Record<string, string>,
+  grids: Partial<Record<Resolution, { width: number; height: number }>>,
+  res: Resolution,
+): Record<string, { width: number; height: number } | undefined> {
+  const fmaskGrid = grids[fmaskResolution(res)];
+  const out: Record<string, { width: number; height: number } | undefined> = {};
+  for (const kind of Object.keys(outputs)) out[kind] = kind === 'fmask' ? fmaskGrid : grids[res];
+  return out;
 }
 
-/** What an earlier run recorded for this scene. */
-function mergePrevious(scene: BatchSceneState, prev: BatchSceneState | undefined): void {
+/** Why a scene's existing outputs cannot be kept, or null when every one is complete. */
+export async function outputsProblem(
+  outputs: Record<string, string>,
+  expected: Record<string, { width: number; height: number } | undefined> = {},
+): Promise<{ missing: boolean; message: string } | null> {
+  for (const [kind, file] of Object.entries(outputs)) {
+    if (!existsSync(file)) return { missing: true, message: `${basename(file)} is missing` };
+    if (/\.tiff?$/i.test(file)) {
+      const check = await checkTiff(file, expected[kind]);
+      if (!check.ok) return { missing: false, message: `${basename(file)} ${check.reason}` };
+    } else if (/\.png$/i.test(file) && !(await completePng(file))) {
+      return { missing: false, message: `${basename(file)} is not a complete PNG` };
+    }
+  }
+  return null;
+}
+
+/** A PNG that starts with the signature and ends with the IEND chunk (not cut short). */
+async function completePng(file: string): Promise<boolean> {
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const size = (await fh.stat()).size;
+    if (size < 20) return false;
+    const head = Buffer.alloc(8);
+    const tail = Buffer.alloc(12);
+    await fh.read(head, 0, 8, 0);
+    await fh.read(tail, 0, 12, size - 12);
+    return head.equals(PNG_SIGNATURE) && tail.subarray(4, 8).toString('latin1') === 'IEND';
+  } finally {
+    await fh.close();
+  }
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** What an earlier run recorded for this scene (`problem`: why its outputs cannot be kept). */
+function mergePrevious(
+  scene: BatchSceneState,
+  prev: BatchSceneState | undefined,
+  problem: { missing: boolean; message: string } | null,
+): void {
   if (!prev) return;
   scene.attempts = prev.attempts ?? 0;
   switch (prev.status) {
     case 'done':
     case 'skipped':
-      if (allExist(scene.outputs!) && sameOutputs(prev.outputs, scene.outputs!)) {
+      if (problem === null && sameOutputs(prev.outputs, scene.outputs!)) {
         scene.status = prev.status;
         scene.reason = prev.status === 'done' ? 'completed in an earlier run' : prev.reason;
         if (prev.summary) scene.summary = prev.summary;
         if (prev.seconds !== undefined) scene.seconds = prev.seconds;
         if (prev.finishedAt) scene.finishedAt = prev.finishedAt;
       } else {
-        scene.reason = 'completed in an earlier run, but some outputs are missing: processed again';
+        scene.reason =
+          problem && !problem.missing
+            ? `completed in an earlier run, but ${problem.message}: processed again`
+            : 'completed in an earlier run, but some outputs are missing: processed again';
       }
       return;
     case 'failed':

@@ -8,12 +8,14 @@
  * cancel() aborts the running scenes and starts no more. Either way the journal records it and
  * a rerun processes what is not done.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { temporaryOwner } from '../atomic-write.js';
 import { S2Error, toS2Error } from '../errors.js';
 import { createSession, type ModelSession } from '../models/session.js';
 import { getSharedDecoder } from '../raster/jp2/index.js';
 import { threadsPerJob, defaultJobs } from './jobs.js';
+import { acquireBatchLock, type BatchLock } from './lock.js';
 import { processAlive, writeJournal, journalPath, type BatchJournal } from './journal.js';
 import { countScenes, makePlan, type Plan } from './plan.js';
 import { writeBatchReports } from './report.js';
@@ -40,6 +42,8 @@ export class BatchRun {
   private cancelling = false;
   private started = false;
   private readonly running = new Map<string, AbortController>();
+  /** Stops planning (discovery and size sums) when the batch is cancelled before it starts work. */
+  private readonly planning = new AbortController();
   private readonly cancelledIds = new Set<string>();
   /** Scenes this run finished (for the pace behind the ETA). */
   private readonly finishedHere = new Set<string>();
@@ -94,6 +98,7 @@ export class BatchRun {
     if (sceneId === undefined) {
       if (this.cancelling) return;
       this.cancelling = true;
+      this.planning.abort();
       if (this.started) this.setState('cancelling');
       for (const ac of this.running.values()) ac.abort();
       this.wakeWorkers();
@@ -117,10 +122,10 @@ export class BatchRun {
   async start(): Promise<BatchSnapshot> {
     if (this.started) throw new S2Error('INVALID_ARGUMENT', 'This batch has already been started.');
     this.started = true;
-    const plan = await makePlan(this.opts);
+    const plan = await makePlan(this.opts, this.planning.signal);
     const { outDir } = plan;
     if (activeOutDirs.has(outDir)) {
-      throw new S2Error('INVALID_ARGUMENT', `A batch is already writing to ${outDir}.`, { file: outDir });
+      throw new S2Error('BATCH_LOCKED', `A batch is already writing to ${outDir}.`, { file: outDir });
     }
     const j = plan.journal;
     if (
@@ -137,7 +142,10 @@ export class BatchRun {
       );
     }
     activeOutDirs.add(outDir);
+    let lock: BatchLock | null = null;
     try {
+      lock = await acquireBatchLock(outDir);
+      if (lock.tookOver) plan.snapshot.notes = [`Batch lock: ${lock.tookOver}.`];
       this.plan = plan;
       if (j && !this.opts.restart) this.createdAt = j.createdAt;
       await removeStaleTemporaries(outDir);
@@ -170,6 +178,7 @@ export class BatchRun {
       return this.snapshot();
     } finally {
       if (this.progressTimer) clearTimeout(this.progressTimer);
+      await lock?.release();
       activeOutDirs.delete(outDir);
     }
   }
@@ -196,6 +205,7 @@ export class BatchRun {
           session ??= await createSession(this.plan!.onnx, { threads, log: () => {} });
           const { summary } = await processScene(scene, {
             work: this.plan!.work,
+            outDir: this.plan!.outDir,
             session,
             decoder: getSharedDecoder(),
             signal: ac.signal,
@@ -329,23 +339,29 @@ export class BatchRun {
 }
 
 /**
- * Temporary files a killed run left next to its outputs (the COG writer's `<out>.tmp-<pid>`,
- * writeFileAtomic's `<out>.<pid>.<n>.partial`), from processes that are gone.
+ * Temporary files a killed run left next to its outputs, from processes that are gone. Only
+ * names this project gives its temporaries (TEMPORARY_NAME_PATTERNS: an output's name plus
+ * `.tmp-<pid>`, `.tmp-<pid>.tiles` or `.<pid>.<n>.partial`), only plain files (never a folder or
+ * a link), never recursively: anything else in the folder is the user's.
  */
-async function removeStaleTemporaries(outDir: string): Promise<void> {
+export async function removeStaleTemporaries(outDir: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(outDir);
   } catch {
-    return;
+    return [];
   }
+  const removed: string[] = [];
   for (const name of names) {
-    const m = /\.tmp-(\d+)(?:\..*)?$/.exec(name) ?? /\.(\d+)\.\d+\.partial$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || processAlive(pid)) continue;
-    await rm(join(outDir, name), { force: true, recursive: true });
+    const pid = temporaryOwner(name);
+    if (pid === null || pid === process.pid || processAlive(pid)) continue;
+    const p = join(outDir, name);
+    const st = await lstat(p).catch(() => null);
+    if (!st?.isFile()) continue;
+    await rm(p, { force: true });
+    removed.push(name);
   }
+  return removed;
 }
 
 export { defaultJobs };

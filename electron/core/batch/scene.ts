@@ -14,6 +14,7 @@ import { binaryScores } from '../metrics/binary.js';
 import { confusionMatrix } from '../metrics/confusion.js';
 import { agreement } from '../metrics/scores.js';
 import type { ModelSession } from '../models/session.js';
+import { confineOutput } from '../outputs/index.js';
 import { runModel, type RunProgress } from '../pipeline/run-model.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../raster/cog/index.js';
 import type { Grid } from '../raster/grid.js';
@@ -29,6 +30,8 @@ export const BATCH_QUICKLOOK_SIZE = 800;
 
 export interface SceneContext {
   work: WorkOptions;
+  /** The batch's output folder: every output must lie inside it. */
+  outDir: string;
   session: ModelSession;
   decoder?: Jp2Decoder;
   signal: AbortSignal;
@@ -47,7 +50,10 @@ export async function processScene(
   const outputs = scene.outputs ?? {};
   const extras = work.outputs.metrics || work.outputs.productMasks || work.outputs.fmask || !!work.reference;
   const modelShare = extras ? MODEL_SHARE : 1;
+  // Names come from product metadata: refuse any that would land outside the output folder.
+  for (const file of Object.values(outputs)) await confineOutput(ctx.outDir, file);
   const result = await runModel({
+    outputRoot: ctx.outDir,
     product: scene.path,
     modelId: work.modelId,
     resolution: work.resolution,

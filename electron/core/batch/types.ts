@@ -125,4 +125,6 @@ export interface BatchSnapshot {
   previousRun?: { state: string; updatedAt: string; interrupted: boolean };
   /** Report files written at the end of a run. */
   reports?: { csv: string; json: string; html: string };
+  /** Messages about the run as a whole (a stale batch lock taken over). */
+  notes?: string[];
 }

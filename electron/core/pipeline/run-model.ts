@@ -20,6 +20,7 @@ import { modelFilePath, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
+import { confineOutput, outputPathIn, safeFileStem } from '../outputs/index.js';
 import { renderQuicklook } from '../render/quicklook.js';
 import { openProduct } from '../scene/index.js';
 import type { Product, Resolution } from '../scene/types.js';
@@ -57,6 +58,11 @@ export interface RunModelOptions {
   classesOut?: string;
   /** Folder for the default class COG name. Default the current folder. */
   outDir?: string;
+  /**
+   * The folder the user chose, when the output paths were built by a caller (the batch): every
+   * output must lie inside it (symbolic links followed) or the run stops with UNSAFE_PATH.
+   */
+  outputRoot?: string;
   /** Probability COG (float32). */
   probabilitiesOut?: string;
   /** Write the probabilities next to the classes (`<classes>_probabilities.tif`) when no path is given. */
@@ -149,9 +155,12 @@ export async function installedModel(modelId: string): Promise<{ card: ModelCard
   return { card, onnx };
 }
 
-/** `<product>_<model>_<res>m.tif`: the one naming rule for class COGs. */
+/**
+ * `<product>_<model>_<res>m.tif`: the one naming rule for class COGs. The product name comes from
+ * the product's metadata, so it is reduced to a safe basename first (no folders, no '..').
+ */
 export function classesFileName(productName: string, modelId: string, resolution: number): string {
-  return `${productName}_${modelId}_${resolution}m.tif`;
+  return `${safeFileStem(productName)}_${safeFileStem(modelId, 'model')}_${resolution}m.tif`;
 }
 
 /** The probability COG next to a class COG. */
@@ -206,9 +215,12 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
   try {
     const res = (opts.resolution ?? card.input.resolution) as Resolution;
     const productName = product.metadata.productName;
-    const classesOut = resolve(
-      opts.classesOut ?? join(opts.outDir ?? '.', classesFileName(productName, card.id, res)),
-    );
+    // A name derived from metadata must stay in the output folder; paths the caller built are
+    // checked against the folder it names (outputRoot).
+    const classesOut =
+      opts.classesOut === undefined
+        ? await outputPathIn(opts.outDir ?? '.', classesFileName(productName, card.id, res))
+        : resolve(opts.classesOut);
     const probabilitiesOut =
       opts.probabilitiesOut !== undefined
         ? resolve(opts.probabilitiesOut)
@@ -216,8 +228,11 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
           ? probabilitiesPathFor(classesOut)
           : undefined;
     const quicklookOut = opts.quicklookOut === undefined ? undefined : resolve(opts.quicklookOut);
-    for (const f of [classesOut, probabilitiesOut, quicklookOut])
-      if (f) await mkdir(dirname(f), { recursive: true });
+    for (const f of [classesOut, probabilitiesOut, quicklookOut]) {
+      if (!f) continue;
+      if (opts.outputRoot !== undefined) await confineOutput(opts.outputRoot, f);
+      else await mkdir(dirname(f), { recursive: true });
+    }
 
     const model =
       opts.session ??

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S2Error, throwIfAborted, toS2Error } from '../errors.js';
@@ -7,12 +8,38 @@ import type { DiscoveryEntry } from './types.js';
 
 const CONCURRENCY = 4;
 
-/** Candidate products under `folder`: .SAFE folders (not entered), zips, and loose product XMLs. */
-async function findCandidates(folder: string, signal: AbortSignal | undefined): Promise<string[]> {
+/** How discovery lists a folder (tests inject a failing one: as root, chmod 000 does not stop reads). */
+export type ReadDir = (dir: string) => Promise<Dirent[]>;
+
+const defaultReadDir: ReadDir = (dir) => readdir(dir, { withFileTypes: true });
+
+/**
+ * Candidate products under `folder`: .SAFE folders (not entered), zips, and loose product XMLs.
+ * A subfolder that cannot be read is listed in `unreadable` and the walk goes on; each folder
+ * (device + inode) is entered once, so bind mounts or hard-linked loops cannot recurse forever.
+ */
+async function findCandidates(
+  folder: string,
+  signal: AbortSignal | undefined,
+  list: ReadDir,
+): Promise<{ candidates: string[]; unreadable: { path: string; error: unknown }[] }> {
   const out: string[] = [];
+  const unreadable: { path: string; error: unknown }[] = [];
+  const seen = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
     throwIfAborted(signal);
-    const entries = await readdir(dir, { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      const st = await stat(dir);
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      entries = await list(dir);
+    } catch (err) {
+      if (dir === folder) throw err;
+      unreadable.push({ path: dir, error: err });
+      return;
+    }
     const xml = entries.find((e) => e.isFile() && isProductXmlName(e.name));
     // A folder holding a product XML is a product (a .SAFE or an unzipped one under another name).
     if (xml && dir !== folder) {
@@ -33,7 +60,7 @@ async function findCandidates(folder: string, signal: AbortSignal | undefined): 
     }
   };
   await walk(folder);
-  return out.sort();
+  return { candidates: out.sort(), unreadable };
 }
 
 /**
@@ -44,7 +71,7 @@ async function findCandidates(folder: string, signal: AbortSignal | undefined): 
  */
 export async function discoverProducts(
   folder: string,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; readdir?: ReadDir } = {},
 ): Promise<DiscoveryEntry[]> {
   const { signal } = opts;
   let isDir: boolean;
@@ -58,7 +85,28 @@ export async function discoverProducts(
   }
   if (!isDir) throw new S2Error('INVALID_ARGUMENT', `${folder} is not a folder.`, { file: folder });
 
-  const candidates = await findCandidates(folder, signal);
+  let found: Awaited<ReturnType<typeof findCandidates>>;
+  try {
+    found = await findCandidates(folder, signal, opts.readdir ?? defaultReadDir);
+  } catch (err) {
+    if (err instanceof S2Error) throw err;
+    throw new S2Error('NOT_FOUND', `${folder} cannot be read (${errnoText(err)}).`, {
+      file: folder,
+      cause: err,
+    });
+  }
+  const { candidates } = found;
+  // One entry per unreadable subfolder: the products elsewhere are still listed.
+  const problems: DiscoveryEntry[] = found.unreadable.map(({ path, error }) => ({
+    path,
+    ok: false,
+    error: new S2Error(
+      'NOT_FOUND',
+      `${path} cannot be read (${errnoText(error)}): any product inside it was skipped.`,
+      { file: path },
+    ).toJSON(),
+  }));
+  if (candidates.length === 0 && problems.length > 0) return problems;
   if (candidates.length === 0) {
     const error = new S2Error(
       'NOT_A_PRODUCT',
@@ -89,5 +137,11 @@ export async function discoverProducts(
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker));
   throwIfAborted(signal);
-  return results;
+  return [...results, ...problems];
+}
+
+function errnoText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
 }

@@ -6,7 +6,7 @@ import { parseTileXml } from './metadata-tile.js';
 import { baseOf, dirOf, type ProductFiles } from './product-files.js';
 import { locateProduct } from './safe-locate.js';
 import { parseXml } from './xml.js';
-import type { Granule, OpenOptions, Product, ProductMetadata } from './types.js';
+import type { BandEntry, Granule, OpenOptions, Product, ProductMetadata } from './types.js';
 
 /** The granule XML: MTD_TL.xml (SAFE compact) or S2A_OPER_MTD_L1C_TL_*.xml (PDGS), directly in the granule folder. */
 function granuleXmlPath(id: string, paths: ReadonlySet<string>): string | null {
@@ -119,7 +119,23 @@ export async function openProduct(path: string, opts: OpenOptions = {}): Promise
     sourcePath: path,
     rootName: files.rootName,
     ...read,
-    open: (p: string): Promise<ByteSource> => files.open(p),
+    open: (p: string): Promise<ByteSource> => files.open(p, bandLimit(read, p)),
     close: () => files.close(),
   };
+}
+
+/**
+ * The most a band file can hold, from the grid the metadata gives its resolution: raw samples
+ * (16 bits, three components for TCI) plus room for headers and a lossless codestream's overhead.
+ * A zip entry claiming more is refused before anything is inflated.
+ */
+function bandLimit(
+  read: { metadata: ProductMetadata; bands: BandEntry[] },
+  path: string,
+): { maxBytes?: number } {
+  const band = read.bands.find((b) => b.path === path);
+  const grid = band ? read.metadata.grids[band.resolution] : undefined;
+  if (!band || !grid) return {};
+  const raw = grid.width * grid.height * (band.name === 'TCI' ? 3 : 1) * 2;
+  return { maxBytes: Math.ceil(raw * 1.25) + 2 ** 20 };
 }

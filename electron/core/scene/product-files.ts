@@ -9,7 +9,8 @@ export interface ProductFiles {
   readonly rootName: string;
   /** Every file of the product (not folders). */
   readonly paths: ReadonlySet<string>;
-  open(path: string): Promise<ByteSource>;
+  /** `maxBytes`: the most the file can hold (zips refuse to inflate an entry past it). */
+  open(path: string, opts?: { maxBytes?: number }): Promise<ByteSource>;
   readText(path: string): Promise<string>;
   close(): Promise<void>;
 }

@@ -79,7 +79,7 @@ async function locateZip(zipPath: string): Promise<LocatedProduct> {
   const files: ProductFiles = {
     rootName: prefix === '' ? zipPath : `${zipPath}!/${prefix}`,
     paths,
-    open: (p) => zip.open(inner(p)),
+    open: (p, o) => zip.open(inner(p), o),
     readText: (p) => zip.readText(inner(p)),
     close: () => zip.close(),
   };

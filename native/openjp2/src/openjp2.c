@@ -5,7 +5,8 @@
  * Decodes a raw JPEG 2000 codestream (J2K, no JP2 box wrapper) from memory with the system's
  * libopenjp2, at resolution `reduce` (0 = full), single-threaded, and returns the samples
  * pixel-interleaved: 8-bit precision as Uint8Array, 9..16 bits as Uint16Array (Int16Array when
- * signed). OpenJPEG's error messages become the thrown Error's message (code "ERR_OPENJPEG").
+ * signed). OpenJPEG's error messages become the thrown Error's message (code "ERR_OPENJPEG"), and
+ * so do its warnings (damaged tile data: the pixels it would return are wrong).
  *
  * No global state: the module is context-aware (NAPI_MODULE_INIT) and each call owns its codec,
  * stream and message buffer, so it can run in several worker_threads at once.
@@ -74,6 +75,9 @@ static void on_error(const char *msg, void *user) {
   while (m->used > 0 && (m->text[m->used - 1] == '\n' || m->text[m->used - 1] == ' ')) m->text[--m->used] = 0;
 }
 
+/* Warnings are kept apart: OpenJPEG warns (and goes on) when tile data is damaged. */
+static void on_warning(const char *msg, void *user) { on_error(msg, user); }
+
 static void on_quiet(const char *msg, void *user) {
   (void)msg;
   (void)user;
@@ -118,7 +122,9 @@ static napi_value decode(napi_env env, napi_callback_info cb) {
   opj_stream_t *stream = NULL;
   opj_image_t *image = NULL;
   messages msgs;
+  messages warns;
   memset(&msgs, 0, sizeof(msgs));
+  memset(&warns, 0, sizeof(warns));
 
   size_t argc = 2;
   napi_value argv[2];
@@ -177,7 +183,7 @@ static napi_value decode(napi_env env, napi_callback_info cb) {
     goto done;
   }
   opj_set_error_handler(codec, on_error, &msgs);
-  opj_set_warning_handler(codec, on_quiet, NULL);
+  opj_set_warning_handler(codec, on_warning, &warns);
   opj_set_info_handler(codec, on_quiet, NULL);
 
   opj_dparameters_t params;
@@ -194,6 +200,13 @@ static napi_value decode(napi_env env, napi_callback_info cb) {
   if (fail) {
     char text[1200];
     snprintf(text, sizeof(text), "OpenJPEG: %s", msgs.used ? msgs.text : fail);
+    napi_throw_error(env, "ERR_OPENJPEG", text);
+    goto done;
+  }
+  /* A decode that warned produced pixels from damaged data: report it instead of the pixels. */
+  if (warns.used) {
+    char text[1200];
+    snprintf(text, sizeof(text), "damaged tile data: %s", warns.text);
     napi_throw_error(env, "ERR_OPENJPEG", text);
     goto done;
   }

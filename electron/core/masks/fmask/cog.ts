@@ -1,4 +1,5 @@
 /** Writes a built-in Fmask result as a palette COG, labelled so nobody takes it for MATLAB Fmask. */
+import { safeFileStem } from '../../outputs/names.js';
 import { writeCog, type CogWriteResult } from '../../raster/cog/index.js';
 import type { FmaskResult } from './run.js';
 import { FMASK_CLASS_NAMES, FMASK_CODES, fmaskPalette } from './snow-water.js';
@@ -10,9 +11,9 @@ export function fmaskResolution(res: number): 20 | 60 {
   return res === 60 ? 60 : 20;
 }
 
-/** `<stem>_fmask-builtin_<res>m.tif`, the name every caller (CLI, GUI, batch) writes. */
+/** `<stem>_fmask-builtin_<res>m.tif`, the name every caller (CLI, GUI, batch) writes (stem made safe). */
 export function fmaskFileName(stem: string, res: 20 | 60): string {
-  return `${stem}_fmask-builtin_${res}m.tif`;
+  return `${safeFileStem(stem)}_fmask-builtin_${res}m.tif`;
 }
 
 export function writeFmaskCog(

@@ -4,9 +4,9 @@
  * run in batches, the kept cores become class rows (and probability rows), and the rows are
  * streamed to Cloud-Optimized GeoTIFF writers. Memory is bounded by one strip, never the tile.
  */
-import { totalmem } from 'node:os';
 import { S2Error, throwIfAborted } from '../../errors.js';
 import { classNameItems } from '../../masks/schema.js';
+import { usableMemoryBytes } from '../../memory.js';
 import { CogWriter, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
@@ -114,7 +114,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   const C = bands.length;
   const K = runner.channels;
   const estimate = estimateMemory(plan, W, H, C, K, opts);
-  const limit = opts.maxMemoryBytes ?? 0.8 * totalmem();
+  const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
   if (estimate > limit) {
     const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
     throw new S2Error(

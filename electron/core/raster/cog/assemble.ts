@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { S2Error } from '../../errors.js';
+import { writeFully } from '../../outputs/write.js';
 import { ghostArea, TILE_FRAMING } from './ghost.js';
 import { encodeHeader, encodeIfd, ifdByteSize, type TiffFlavour } from './ifd.js';
 import { FieldType, Tag, type IfdEntry } from './tags.js';
@@ -91,14 +92,14 @@ export async function assembleCog(
 
   const fh = await open(path, 'w');
   try {
-    await fh.write(head, 0, head.length, 0);
+    await writeFully(fh, head, 0);
     let pos = p.dataStart;
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
     const flush = async (): Promise<void> => {
       if (chunkBytes === 0) return;
       const buf = Buffer.concat(chunk, chunkBytes);
-      await fh.write(buf, 0, buf.length, pos);
+      await writeFully(fh, buf, pos);
       pos += buf.length;
       chunk = [];
       chunkBytes = 0;

@@ -1,4 +1,5 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
+import { writeFully } from '../../outputs/write.js';
 
 interface SpilledTile {
   offset: number;
@@ -91,7 +92,7 @@ export class TileStore {
   private async append(data: Buffer): Promise<SpilledTile> {
     const offset = this.spillEnd;
     this.spillEnd += data.length;
-    await this.spill!.write(data, 0, data.length, offset);
+    await writeFully(this.spill!, data, offset); // a short write on a full disk is an error, not a hole
     return { offset, length: data.length };
   }
 }

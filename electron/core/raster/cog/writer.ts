@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { open, rename, rm } from 'node:fs/promises';
-import { S2Error, toS2Error } from '../../errors.js';
+import { S2Error, writeError } from '../../errors.js';
 import { assembleCog, type LevelLayout } from './assemble.js';
 import { levelEntries } from './entries.js';
 import { LevelEncoder } from './level.js';
@@ -68,7 +68,7 @@ export class CogWriter {
       await (await open(tmpPath, 'w')).close();
     } catch (err) {
       active.delete(path);
-      throw toS2Error(err, path);
+      throw writeError(err, path);
     }
     const ref: { writer?: CogWriter } = {}; // the encoders are built before the writer exists
     const checkAborted = (): void => {
@@ -179,7 +179,7 @@ export class CogWriter {
       } catch (err) {
         this.state = 'failed';
         await this.cleanup();
-        throw toS2Error(err, this.path);
+        throw writeError(err, this.path);
       }
     });
     this.queue = result.catch(() => undefined);

@@ -44,6 +44,9 @@ export interface CodestreamIndex {
   tiles: TilePart[][];
 }
 
+/** Tiles a codestream can have (Isot, the tile index of SOT, is a 16-bit number). */
+export const MAX_TILES = 65535;
+
 const corrupt = (name: string, what: string, cause?: unknown): S2Error =>
   new S2Error('CORRUPT_JP2', `${name} is not a readable JPEG 2000 file: ${what}.`, { file: name, cause });
 
@@ -194,6 +197,13 @@ export async function indexCodestream(src: ByteSource): Promise<CodestreamIndex>
   entries ??= await walkSots(src, start, length, firstSot);
   const tilesX = Math.ceil((siz.width - siz.tileX0) / siz.tileWidth);
   const tilesY = Math.ceil((siz.height - siz.tileY0) / siz.tileHeight);
+  // Isot is 16 bits: a SIZ declaring more tiles is damaged (and would allocate a huge index).
+  if (!(tilesX >= 1 && tilesY >= 1 && tilesX * tilesY <= MAX_TILES)) {
+    throw corrupt(
+      src.name,
+      `the header declares ${tilesX} x ${tilesY} tiles; JPEG 2000 allows 1 to ${MAX_TILES}`,
+    );
+  }
   const tiles: TilePart[][] = Array.from({ length: tilesX * tilesY }, () => []);
   let p = firstSot;
   for (const e of entries) {

@@ -120,6 +120,14 @@ export class Jp2Decoder {
     const comps = info.components;
     const bps = info.bitsPerSample > 8 ? 2 : 1;
     const n = win.width * win.height * comps;
+    if (n * bps > MAX_DECODE_BYTES) {
+      throw new S2Error(
+        'TOO_LARGE',
+        `${src.name}: reading ${win.width} x ${win.height} pixels at level ${level} at once needs ` +
+          `${gib(n * bps)} of memory, more than the ${gib(MAX_DECODE_BYTES)} one read may take; read it by windows.`,
+        { file: src.name, details: { width: win.width, height: win.height, level } },
+      );
+    }
     const data: SampleArray =
       bps === 1 ? new Uint8Array(n) : info.signed ? new Int16Array(n) : new Uint16Array(n);
 
@@ -162,10 +170,15 @@ export class Jp2Decoder {
         };
       };
       jobs.push(
-        this.pool.run(load, ctrl.signal).then((buf) => {
-          if (partial && this.cache.maxBytes > 0) this.cache.set(key, buf);
-          copy(buf);
-        }),
+        this.pool.run(load, ctrl.signal).then(
+          (buf) => {
+            if (partial && this.cache.maxBytes > 0) this.cache.set(key, buf);
+            copy(buf);
+          },
+          (err: unknown) => {
+            throw damagedTile(err, t, idx);
+          },
+        ),
       );
     }
     try {
@@ -228,6 +241,21 @@ export class Jp2Decoder {
     }
     return p;
   }
+}
+
+/** The most one decode() may allocate for its output (a 10 m band is 241 MB). */
+export const MAX_DECODE_BYTES = 2 * 2 ** 30;
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** A codec failure on tile `t`, said in words with the tile's place (the caller adds the file). */
+function damagedTile(err: unknown, t: number, idx: CodestreamIndex): unknown {
+  if (!(err instanceof S2Error) || err.code !== 'CORRUPT_JP2' || err.file !== undefined) return err;
+  const where = `tile ${t} (column ${(t % idx.tilesX) + 1}, row ${Math.floor(t / idx.tilesX) + 1} of ${idx.tilesX} x ${idx.tilesY})`;
+  return new S2Error('CORRUPT_JP2', `${where} is damaged: ${err.message}`, {
+    details: { ...err.details, tile: t },
+    cause: err,
+  });
 }
 
 /** Copies `part` (level coordinates) from a decoded tile at `tw` into the output at `win`. */

@@ -66,6 +66,10 @@ export class OpenJpegWasm {
     this.decoder.decodeSubResolution(req.level, 0);
     const errors = this.messages.filter((m) => m.startsWith('[ERROR]'));
     if (errors.length > 0) throw new CodecError(errors.join(' '));
+    // OpenJPEG decodes damaged code-block data with a warning (e.g. "PTERM check failure",
+    // "Expected SOP marker") and hands back wrong pixels: that is a damaged tile, not a success.
+    const warnings = this.messages.filter((m) => m.startsWith('[WARNING]'));
+    if (warnings.length > 0) throw new CodecError(`damaged tile data: ${warnings.join(' ')}`);
     const out = this.decoder.getDecodedBuffer();
     const n = req.width * req.height * req.components * req.bytesPerSample;
     // The wrapper sizes its buffer from the image's right/bottom edge, not its width, and copies
