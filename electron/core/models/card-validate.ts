@@ -9,6 +9,8 @@ import type {
   ModelCard,
   SemiTransparentRule,
 } from './card.js';
+import { FUSION_FEATURES, type FusionFeature } from '../masks/fusion/features.js';
+import type { FusionModel } from '../masks/fusion/model.js';
 
 type Json = Record<string, unknown>;
 
@@ -238,6 +240,38 @@ function checkSemiTransparent(c: Checker, json: Json): SemiTransparentRule | und
   return rule;
 }
 
+/** The optional `fusion` model: known features, one weight, mean and std (> 0) per feature. */
+function checkFusion(c: Checker, json: Json): FusionModel | undefined {
+  if (json.fusion === undefined) return undefined;
+  const f = c.obj(json, 'fusion', 'fusion');
+  const features = c.list(f, 'features', 'fusion.features', (v, p) =>
+    typeof v === 'string' && (FUSION_FEATURES as readonly string[]).includes(v)
+      ? (v as FusionFeature)
+      : (c.fail(p, `must be one of ${FUSION_FEATURES.join(', ')}`), undefined),
+  );
+  const numbers = (key: 'mean' | 'std' | 'weights', test: (n: number) => boolean, rule: string): number[] => {
+    const xs = c.list(f, key, `fusion.${key}`, (v, p) =>
+      typeof v === 'number' && Number.isFinite(v) && test(v) ? v : (c.fail(p, rule), undefined),
+    );
+    if (xs.length !== features.length)
+      c.fail(`fusion.${key}`, `must have one value per feature (${features.length})`);
+    return xs;
+  };
+  const model: FusionModel = {
+    features,
+    mean: numbers('mean', () => true, 'must be a finite number'),
+    std: numbers('std', (n) => n > 0, 'must be a positive number'),
+    weights: numbers('weights', () => true, 'must be a finite number'),
+    bias: c.num(f, 'bias', 'fusion.bias', Number.isFinite, 'a finite number'),
+    threshold: c.num(f, 'threshold', 'fusion.threshold', (n) => n > 0 && n < 1, 'in (0, 1)'),
+    gate: c.num(f, 'gate', 'fusion.gate', (n) => n >= 0 && n < 1, 'in [0, 1)'),
+  };
+  const prov = f.provenance;
+  if (prov !== undefined && typeof prov === 'object' && prov !== null && !Array.isArray(prov))
+    model.provenance = prov as Record<string, unknown>;
+  return model;
+}
+
 /**
  * Validates a parsed card. Throws one BAD_MODEL_CARD S2Error naming `file` and listing every
  * field that is wrong; returns the card typed (unknown keys are dropped).
@@ -273,6 +307,8 @@ export function validateCard(json: unknown, file: string): ModelCard {
   if (citation !== undefined) card.source.citation = citation;
   const semiTransparent = checkSemiTransparent(c, j);
   if (semiTransparent !== undefined) card.semiTransparent = semiTransparent;
+  const fusion = checkFusion(c, j);
+  if (fusion !== undefined) card.fusion = fusion;
   if (c.errors.length > 0) {
     throw new S2Error('BAD_MODEL_CARD', `${file}: invalid model card: ${c.errors.join('; ')}.`, {
       file,

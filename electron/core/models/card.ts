@@ -102,6 +102,9 @@ export interface CardFile {
   kerasConfig?: string;
 }
 
+export type { FusionModel } from '../masks/fusion/model.js';
+import type { FusionModel } from '../masks/fusion/model.js';
+
 /**
  * Thresholds of the semi-transparent cloud rule (electron/core/masks/semi-transparent.ts), per
  * model because each CNN's probabilities are calibrated differently. Reflectances are TOA (L1C).
@@ -138,6 +141,12 @@ export interface ModelCard {
   file: CardFile;
   /** Thresholds that split the model's cloud into opaque and semi-transparent; defaults when absent. */
   semiTransparent?: SemiTransparentRule;
+  /**
+   * The fused cloud decision (electron/core/masks/fusion): a logistic regression over the CNN's
+   * probability and physical evidence, fitted by `npm run models -- fit-fusion`. Absent: the CNN's
+   * classes stand.
+   */
+  fusion?: FusionModel;
   /** Plain-language caveats shown to the user (e.g. trained on Landsat; untested weights). */
   notes: string[];
 }

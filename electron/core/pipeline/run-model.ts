@@ -71,8 +71,10 @@ export interface RunModelOptions {
   quicklookOut?: string;
   /** Longest side of the quicklook in pixels (default 1400). */
   quicklookMaxSize?: number;
-  /** The model's classes alone (no semi-transparent rule, no shadows). */
+  /** The model's classes alone (no fused decision, no semi-transparent rule, no shadows). */
   cloudOnly?: boolean;
+  /** Apply the card's fused cloud decision when it has one (default true; four classes only). */
+  fusion?: boolean;
   /** ONNX Runtime intra-op threads (default all cores). Ignored with `session`. */
   threads?: number;
   /** Execution providers to try, in order. Ignored with `session`. */
@@ -267,6 +269,7 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
         ? await predictProduct(product, options)
         : await predictFourClasses(product, {
             ...options,
+            ...(opts.fusion === false ? { fusion: false } : {}),
             onStage: (s) => {
               stage = s;
               opts.onStage?.(s);

@@ -7,13 +7,14 @@
  */
 import { S2Error, throwIfAborted } from '../../errors.js';
 import { DEFAULT_SEMI_TRANSPARENT_RULE, splitSemiTransparent } from '../../masks/semi-transparent.js';
+import { fuseClouds } from '../../masks/fusion/model.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
 import { classNameItems } from '../../masks/schema.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
-import type { SemiTransparentRule } from '../card.js';
+import type { FusionModel, SemiTransparentRule } from '../card.js';
 import { predictProduct, type PredictOptions, type PredictResult, type StripData } from './engine.js';
 
 export interface FourClassOptions extends PredictOptions {
@@ -21,6 +22,8 @@ export interface FourClassOptions extends PredictOptions {
   semiTransparent?: boolean;
   /** Find cloud shadows (default true). */
   shadows?: boolean;
+  /** Apply the card's fused cloud decision when it has one (default true). */
+  fusion?: boolean;
   /** Called when a stage starts (for progress lines). */
   onStage?: (stage: 'cnn' | 'shadows' | 'write') => void;
 }
@@ -41,6 +44,7 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   const win = opts.window ?? { x: 0, y: 0, width: full.width, height: full.height };
   const bands = opts.card.input.bands as readonly string[];
   const semiOn = opts.semiTransparent !== false && opts.card.output.kind === 'sigmoid';
+  const fusion = opts.fusion !== false ? opts.card.fusion : undefined;
   const rule = opts.card.semiTransparent ?? DEFAULT_SEMI_TRANSPARENT_RULE;
   const hasB10 = product.bands.some((b) => b.name === 'B10');
   const shadowRes: Resolution = resolution === 10 ? 20 : resolution;
@@ -60,8 +64,12 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
     // Each strip's bands are reused here rather than decoded again.
     onStrip: async (strip) => {
       capture?.add(strip);
-      if (!semiOn) return;
       const t1 = now();
+      if (fusion) fuseStrip(strip, bands, fusion);
+      if (!semiOn) {
+        semiSeconds += now() - t1;
+        return;
+      }
       await semiTransparentStrip(product, opts, strip, win, resolution, bands, hasB10, rule);
       semiSeconds += now() - t1;
     },
@@ -86,7 +94,9 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
     MODEL_VERSION: opts.card.version,
     PRODUCT_ID: product.metadata.productName,
     RESOLUTION: String(resolution),
-    CLASSES: 'four (CNN cloud + semi-transparent rule + geometric shadows)',
+    CLASSES: fusion
+      ? 'four (CNN cloud fused with spectral evidence + semi-transparent rule + geometric shadows)'
+      : 'four (CNN cloud + semi-transparent rule + geometric shadows)',
   };
   if (opts.classesOut) {
     await writeCog(opts.classesOut, {
@@ -125,6 +135,31 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   return result;
 }
 
+/**
+ * The fused cloud decision on one strip, from the bands the CNN read. The 5 x 5 context of the
+ * probability is clamped at the strip's first and last rows (strips are 1 000+ rows: a few
+ * pixels of context lost along a row every ~20 km).
+ */
+function fuseStrip(strip: StripData, bands: readonly string[], model: FusionModel): void {
+  const n = strip.rows * strip.width;
+  const off = (strip.y0 - strip.stackY0) * strip.width;
+  const band = (name: string): Float32Array => strip.stack[bands.indexOf(name)]!.subarray(off, off + n);
+  fuseClouds(
+    strip.classes,
+    {
+      width: strip.width,
+      height: strip.rows,
+      probability: strip.probabilities[0]!,
+      blue: band('B02'),
+      green: band('B03'),
+      red: band('B04'),
+      nir: band('B08'),
+      swir2: band('B12'),
+    },
+    model,
+  );
+}
+
 /** The semi-transparent rule on one strip, from the bands the CNN read (plus B10 on L1C). */
 async function semiTransparentStrip(
   product: Product,
@@ -148,7 +183,7 @@ async function semiTransparentStrip(
           bands: extra,
           resolution,
           window,
-          coarsening: opts.coarsening ?? 'jp2-level',
+          coarsening: opts.coarsening ?? 'average',
           decoder: opts.decoder,
           signal: opts.signal,
         })
@@ -192,7 +227,7 @@ class ShadowBands {
   ) {
     this.width = Math.ceil(winWidth / k);
     this.height = Math.ceil(winHeight / k);
-    for (const b of ['B08', 'B11', 'B04']) {
+    for (const b of ['B08', 'B11', 'B04', 'B03']) {
       if (!bands.includes(b)) continue;
       this.sums.set(b, new Float32Array(this.width * this.height));
       this.counts.set(b, new Uint8Array(this.width * this.height));
@@ -261,6 +296,8 @@ async function applyShadows(
   let nir = capture.take('B08');
   let swir = capture.take('B11');
   let red = capture.take('B04');
+  // Green (the shadow step's water index) only when the model read it: not worth a decode.
+  const green = capture.take('B03');
   const missing = [
     ...(nir ? [] : ['B08']),
     ...(swir ? [] : ['B11']),
@@ -271,7 +308,7 @@ async function applyShadows(
       bands: missing,
       resolution: shadowRes,
       window: sWin,
-      coarsening: opts.coarsening ?? 'jp2-level',
+      coarsening: opts.coarsening ?? 'average',
       decoder: opts.decoder,
       signal,
     });
@@ -295,6 +332,7 @@ async function applyShadows(
       nir: nir!,
       swir: swir!,
       ...(red ? { red } : {}),
+      ...(green ? { green } : {}),
       sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
       ...(view && Number.isFinite(view.zenith) ? { view } : {}),
     },

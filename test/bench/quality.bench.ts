@@ -1,0 +1,250 @@
+/**
+ * Mask quality on real data: `npm run bench -- quality`.
+ *
+ * Every `../shared/data/labelled-*` case (found, not listed) is masked at 10 m and 20 m with the
+ * default four-class pipeline and the variants below, scored against its `reference_10m.tif`
+ * with the project's own compare code (cloud = cloud + semi-transparent), and printed as one
+ * table. Then the clear-scene check: the real, mostly clear crop T31TDH 2015, wrapped into a
+ * product, must have at most 0.5 % of its pixels called cloud or semi-transparent.
+ *
+ * `quality-baseline.json` beside this file holds the figures of main before the mask-quality
+ * work (same bench, run on that commit): the table shows what moved. `--write-baseline` rewrites
+ * it from this run; `--only default,cnn-only` runs some settings.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fmaskResolution, runFmask, writeFmaskCog } from '../../electron/core/masks/fmask/index.js';
+import { compareReport } from '../../electron/core/metrics/compare-service.js';
+import type { MaskComparison } from '../../electron/core/metrics/table.js';
+import { createSession } from '../../electron/core/models/session.js';
+import {
+  DEFAULT_MODEL,
+  installedModel,
+  runModel,
+  type RunModelOptions,
+} from '../../electron/core/pipeline/run-model.js';
+import { openProduct } from '../../electron/core/scene/index.js';
+import type { Resolution } from '../../electron/core/scene/types.js';
+import { DATA_DIR, SHARED_DATA } from '../helpers/env.js';
+
+interface Setting {
+  id: string;
+  what: string;
+  resolutions: Resolution[];
+  /** Options for runModel, or 'fmask'. */
+  run: Partial<RunModelOptions> | 'fmask' | 'fmask-jp2';
+}
+
+const SETTINGS: Setting[] = [
+  { id: 'default', what: 'default four classes (defaults of this build)', resolutions: [10, 20], run: {} },
+  {
+    id: 'no-fusion',
+    what: 'four classes, CNN without the fused decision',
+    resolutions: [10, 20],
+    run: { fusion: false, coarsening: 'average' },
+  },
+  {
+    id: 'cnn-only',
+    what: 'the CNN alone (--cloud-only)',
+    resolutions: [10, 20],
+    run: { cloudOnly: true, coarsening: 'average' },
+  },
+  {
+    id: 'jp2-level',
+    what: 'four classes, no fusion, JPEG2000 reduced level (main before this work)',
+    resolutions: [10, 20],
+    run: { fusion: false, coarsening: 'jp2-level' },
+  },
+  { id: 'fmask', what: 'built-in Fmask 4 (block-averaged inputs)', resolutions: [20], run: 'fmask' },
+  { id: 'fmask-jp2', what: 'built-in Fmask 4 (JPEG2000 reduced level)', resolutions: [20], run: 'fmask-jp2' },
+];
+
+interface Row {
+  case: string;
+  setting: string;
+  resolution: number;
+  cloud: { f1: number | null; precision: number | null; recall: number | null };
+  shadow: { f1: number | null; precision: number | null; recall: number | null };
+  clearF1: number | null;
+  overallAccuracy: number | null;
+  kappa: number | null;
+  seconds: number;
+}
+
+type Baseline = Record<string, { cloudF1: number | null; shadowF1: number | null }>;
+
+const BASELINE = join(import.meta.dirname, 'quality-baseline.json');
+const key = (r: Pick<Row, 'case' | 'setting' | 'resolution'>): string =>
+  `${r.case}/${r.setting}/${r.resolution}`;
+
+function labelledCases(): { name: string; safe: string; reference: string }[] {
+  return readdirSync(SHARED_DATA)
+    .filter((d) => d.startsWith('labelled-'))
+    .sort()
+    .flatMap((d) => {
+      const dir = join(SHARED_DATA, d);
+      const safe = readdirSync(dir).find((f) => f.endsWith('.SAFE'));
+      const reference = join(dir, 'reference_10m.tif');
+      return safe && existsSync(reference)
+        ? [{ name: d.slice('labelled-'.length), safe: join(dir, safe), reference }]
+        : [];
+    });
+}
+
+function scoreRow(
+  c: MaskComparison,
+  caseName: string,
+  setting: string,
+  resolution: number,
+  seconds: number,
+): Row {
+  const cls = (v: number): MaskComparison['scores']['classes'][number] | undefined =>
+    c.scores.classes.find((x) => x.classValue === v);
+  const shadow = cls(4);
+  return {
+    case: caseName,
+    setting,
+    resolution,
+    cloud: { f1: c.binary.f1, precision: c.binary.precision, recall: c.binary.recall },
+    shadow: { f1: shadow?.f1 ?? null, precision: shadow?.precision ?? null, recall: shadow?.recall ?? null },
+    clearF1: cls(1)?.f1 ?? null,
+    overallAccuracy: c.scores.overallAccuracy,
+    kappa: c.scores.kappa,
+    seconds,
+  };
+}
+
+const f3 = (x: number | null | undefined): string => (x === null || x === undefined ? '  n/a' : x.toFixed(3));
+const delta = (now: number | null, before: number | null | undefined): string =>
+  now === null || before === null || before === undefined
+    ? ''
+    : ` (${now - before >= 0 ? '+' : ''}${(now - before).toFixed(3)})`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { 'write-baseline': { type: 'boolean', default: false }, only: { type: 'string' } },
+  });
+  const only = values.only?.split(',');
+  const settings = SETTINGS.filter((s) => !only || only.includes(s.id));
+  const cases = labelledCases();
+  if (cases.length === 0) throw new Error(`No labelled cases (labelled-*/) in ${SHARED_DATA}.`);
+  const { onnx } = await installedModel(DEFAULT_MODEL);
+  const session = await createSession(onnx, { providers: ['cpu'], log: () => {} });
+  const tmp = await mkdtemp(join(tmpdir(), 's2-quality-'));
+  const rows: Row[] = [];
+  try {
+    for (const c of cases) {
+      for (const s of settings) {
+        for (const res of s.resolutions) {
+          const out = join(tmp, `${c.name}_${s.id}_${res}.tif`);
+          const t0 = performance.now();
+          if (s.run === 'fmask' || s.run === 'fmask-jp2') {
+            const product = await openProduct(c.safe);
+            try {
+              const r = await runFmask(product, {
+                resolution: fmaskResolution(res),
+                ...(s.run === 'fmask-jp2' ? { coarsening: 'jp2-level' as const } : {}),
+              });
+              await writeFmaskCog(out, r);
+            } finally {
+              await product.close();
+            }
+          } else {
+            await runModel({ product: c.safe, resolution: res, classesOut: out, session, ...s.run });
+          }
+          const seconds = (performance.now() - t0) / 1000;
+          const report = await compareReport({
+            reference: { path: c.reference, adapter: 'studio', label: 'reference' },
+            masks: [
+              {
+                path: out,
+                ...(s.run === 'fmask' || s.run === 'fmask-jp2' ? { adapter: 'fmask4' as const } : {}),
+              },
+            ],
+          });
+          const comparison = report.comparisons[0];
+          if (!comparison) throw new Error(`${c.name} ${s.id}: no comparison`);
+          rows.push(scoreRow(comparison, c.name, s.id, res, seconds));
+          process.stderr.write('.');
+        }
+      }
+    }
+    process.stderr.write('\n');
+    const baseline: Baseline = existsSync(BASELINE)
+      ? (JSON.parse(await readFile(BASELINE, 'utf8')) as Baseline)
+      : {};
+    console.log(
+      '| case | setting | res | cloud F1 (vs main) | P | R | shadow F1 (vs main) | P | R | clear F1 | OA | kappa | s |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const b = baseline[key(r)];
+      console.log(
+        `| ${r.case} | ${r.setting} | ${r.resolution} | ${f3(r.cloud.f1)}${delta(r.cloud.f1, b?.cloudF1)} | ${f3(r.cloud.precision)} | ${f3(r.cloud.recall)} | ` +
+          `${f3(r.shadow.f1)}${delta(r.shadow.f1, b?.shadowF1)} | ${f3(r.shadow.precision)} | ${f3(r.shadow.recall)} | ` +
+          `${f3(r.clearF1)} | ${f3(r.overallAccuracy)} | ${f3(r.kappa)} | ${r.seconds.toFixed(1)} |`,
+      );
+    }
+    console.log('\nSettings:');
+    for (const s of settings) console.log(`- ${s.id}: ${s.what}`);
+    if (values['write-baseline']) {
+      const out: Baseline = {};
+      for (const r of rows) out[key(r)] = { cloudF1: r.cloud.f1, shadowF1: r.shadow.f1 };
+      await writeFile(BASELINE, JSON.stringify(out, null, 2) + '\n');
+      console.log(`\nwrote ${BASELINE}`);
+    }
+    if (!only || only.includes('default')) await clearSceneCheck(tmp, session);
+  } finally {
+    await session.session.release();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The real, mostly clear crop: share of valid pixels called cloud or semi-transparent. */
+async function clearSceneCheck(
+  tmp: string,
+  session: Awaited<ReturnType<typeof createSession>>,
+): Promise<void> {
+  let wrap: ((dir: string) => Promise<string>) | undefined;
+  try {
+    wrap = (
+      (await import('../fixtures/clear-crop.js')) as { wrapClearCrop: (dir: string) => Promise<string> }
+    ).wrapClearCrop;
+  } catch {
+    console.log('\nclear-scene check: skipped (no clear-crop wrapper in this build)');
+    return;
+  }
+  const safe = await wrap(join(DATA_DIR, 'scenes'));
+  console.log(
+    '\nClear-scene check (real crop T31TDH 2015, mostly clear; limit 0.5 % cloud + semi-transparent):',
+  );
+  console.log('| setting | res | cloud | semi-transparent | shadow | verdict |');
+  console.log('|---|---|---|---|---|---|');
+  for (const s of SETTINGS.filter((x) => x.run !== 'fmask' && x.run !== 'fmask-jp2')) {
+    for (const res of [10, 20] as Resolution[]) {
+      const r = await runModel({
+        product: safe,
+        resolution: res,
+        classesOut: join(tmp, `clear_${s.id}_${res}.tif`),
+        session,
+        ...(s.run as Partial<RunModelOptions>),
+      });
+      const cloudy = r.shares.cloud + r.shares.semiTransparent;
+      console.log(
+        `| ${s.id} | ${res} | ${(100 * r.shares.cloud).toFixed(2)} % | ${(100 * r.shares.semiTransparent).toFixed(2)} % | ` +
+          `${(100 * r.shares.shadow).toFixed(2)} % | ${cloudy <= 0.005 ? 'ok' : 'ABOVE 0.5 %'} |`,
+      );
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.stack : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,216 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  computeFeatures,
+  maxFilter,
+  type FusionInputs,
+} from '../../../electron/core/masks/fusion/features.js';
+import { fitLogistic } from '../../../electron/core/masks/fusion/fit.js';
+import { findLabelledCases } from '../../../electron/core/masks/fusion/labelled.js';
+import { fuseClouds, type FusionModel } from '../../../electron/core/masks/fusion/model.js';
+import { loadCard } from '../../../electron/core/models/card-load.js';
+import { validateCard } from '../../../electron/core/models/card-validate.js';
+import { runModel } from '../../../electron/core/pipeline/run-model.js';
+import { readRasterBand } from '../../../electron/core/masks/raster-io.js';
+import { ROOT, SHARED_DATA } from '../../helpers/env.js';
+
+const CARD = join(ROOT, 'native-models', 'dl-l8s2-uv-6b', 'model.json');
+
+function inputs(
+  width: number,
+  height: number,
+  fill: Partial<Record<keyof FusionInputs, number>>,
+): FusionInputs {
+  const n = width * height;
+  const arr = (v: number | undefined): Float32Array => new Float32Array(n).fill(v ?? 0.1);
+  return {
+    width,
+    height,
+    probability: arr(fill.probability as number | undefined),
+    blue: arr(fill.blue as number | undefined),
+    green: arr(fill.green as number | undefined),
+    red: arr(fill.red as number | undefined),
+    nir: arr(fill.nir as number | undefined),
+    swir2: arr(fill.swir2 as number | undefined),
+  };
+}
+
+describe('fusion features', () => {
+  it('maxFilter takes the window maximum, clamped at the edges, skipping NaN', () => {
+    const src = Float32Array.from([
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      NaN,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0.9,
+    ]);
+    const out = maxFilter(src, 5, 5, 1);
+    expect(out[24]).toBeCloseTo(0.9);
+    expect(out[18]).toBeCloseTo(0.9); // (3,3) neighbours (4,4)
+    expect(out[12]).toBe(0); // (2,2): NaN at (3,1) skipped, 0.9 is two away
+    expect(out[0]).toBe(0);
+    const allNaN = maxFilter(new Float32Array(4).fill(NaN), 2, 2, 1);
+    expect(Number.isNaN(allNaN[0]!)).toBe(true);
+  });
+
+  it('computes the documented quantities', () => {
+    const inp = inputs(1, 1, { probability: 0.5, blue: 0.3, green: 0.2, red: 0.1, nir: 0.3, swir2: 0.15 });
+    const [lp, br, wh, hot, ndvi, b12] = computeFeatures(inp, [
+      'logitP',
+      'brightness',
+      'whiteness',
+      'hot',
+      'ndvi',
+      'b12',
+    ]);
+    expect(lp![0]).toBeCloseTo(0, 5);
+    expect(br![0]).toBeCloseTo(0.2, 5);
+    expect(wh![0]).toBeCloseTo((0.1 + 0 + 0.1) / 0.2, 5);
+    expect(hot![0]).toBeCloseTo(0.3 - 0.05 - 0.08, 5);
+    expect(ndvi![0]).toBeCloseTo(0.5, 5);
+    expect(b12![0]).toBeCloseTo(0.15, 5);
+  });
+});
+
+describe('logistic fit', () => {
+  it('recovers the weights of a known logistic model', () => {
+    // Deterministic pseudo-random samples from P(y=1) = sigmoid(2 x0 - 1 x1 + 0.5).
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const n = 40_000;
+    const x = new Float64Array(n * 2);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rand() * 4 - 2;
+      const b = rand() * 4 - 2;
+      x[2 * i] = a;
+      x[2 * i + 1] = b;
+      y[i] = rand() < 1 / (1 + Math.exp(-(2 * a - b + 0.5))) ? 1 : 0;
+    }
+    const fit = fitLogistic({ x, y, k: 2 }, 0);
+    // Back from standardised to raw units.
+    const w0 = fit.weights[0]! / fit.std[0]!;
+    const w1 = fit.weights[1]! / fit.std[1]!;
+    const b = fit.bias - w0 * fit.mean[0]! - w1 * fit.mean[1]!;
+    expect(w0).toBeCloseTo(2, 0);
+    expect(w1).toBeCloseTo(-1, 0);
+    expect(Math.abs(b - 0.5)).toBeLessThan(0.15);
+  });
+});
+
+describe('fuseClouds', () => {
+  const model: FusionModel = {
+    features: ['logitP', 'brightness'],
+    mean: [0, 0],
+    std: [1, 0.1],
+    weights: [1, 1],
+    bias: -1,
+    threshold: 0.5,
+    gate: 0.3,
+  };
+
+  it('adds bright cloud next to the CNN clouds, but never where the CNN sees no hint', () => {
+    const w = 12;
+    const inp = inputs(w, 1, { probability: 0.05, blue: 0.5, green: 0.5, red: 0.5 });
+    inp.probability[0] = 0.9; // a confident CNN cloud at the left edge
+    const classes = Uint8Array.from(inp.probability, (p) => (p > 0.5 ? 2 : 1));
+    const r = fuseClouds(classes, inp, model);
+    // Within 2 px of the CNN's cloud the gate opens and brightness wins; further away it stays clear.
+    expect([...classes.slice(0, 4)]).toEqual([2, 2, 2, 1]);
+    expect(classes.slice(3).every((c) => c === 1)).toBe(true);
+    expect(r.changed.toCloud).toBe(2);
+  });
+
+  it('keeps no data, semi-transparent and shadow, and pixels with missing features', () => {
+    const inp = inputs(4, 1, { probability: 0.9, blue: 0.5, green: 0.5, red: 0.5 });
+    inp.blue[3] = NaN;
+    const classes = Uint8Array.from([0, 3, 4, 2]);
+    fuseClouds(classes, inp, { ...model, bias: -100 }); // the model would call everything clear
+    expect([...classes]).toEqual([0, 3, 4, 2]);
+  });
+
+  it('card validation refuses an inconsistent fusion block', async () => {
+    const card = (await import('node:fs')).readFileSync(CARD, 'utf8');
+    const json = JSON.parse(card) as { fusion: { weights: number[]; features: string[] } };
+    json.fusion.weights = json.fusion.weights.slice(1);
+    expect(() => validateCard(json, 'x.json')).toThrow(/fusion.weights.*one value per feature/);
+    json.fusion.features[0] = 'rainbow';
+    expect(() => validateCard(json, 'x.json')).toThrow(/fusion.features/);
+  });
+});
+
+const cases = findLabelledCases(SHARED_DATA);
+describe.skipIf(cases.length === 0)('fused default on the real labelled cases', () => {
+  it('the default card carries a fusion fitted on the labelled cases', async () => {
+    const card = await loadCard(CARD);
+    expect(card.fusion?.features.length).toBeGreaterThan(3);
+    expect(card.fusion?.provenance?.cases).toEqual(cases.map((c) => `labelled-${c.name}`));
+  });
+
+  it('beats the CNN alone on cloud F1 at 20 m on every case (regression floor)', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const tmp = await mkdtemp(join(tmpdir(), 's2-fusion-'));
+    try {
+      for (const c of cases) {
+        const ref = (await readRasterBand(c.reference)).values;
+        const f1 = async (fusion: boolean): Promise<number> => {
+          const r = await runModel({
+            product: c.safe,
+            resolution: 20,
+            classesOut: join(tmp, `${c.name}-${fusion}.tif`),
+            keepClasses: true,
+            fusion,
+          });
+          let tp = 0;
+          let fp = 0;
+          let fn = 0;
+          const W = r.grid.width;
+          for (let y = 0; y < 2 * r.grid.height; y++)
+            for (let x = 0; x < 2 * r.grid.width; x++) {
+              const rv = ref[y * 2 * W + x]!;
+              if (!rv) continue;
+              const p = r.classes![(y >> 1) * W + (x >> 1)]!;
+              const pc = p === 2 || p === 3;
+              if (pc && rv === 2) tp++;
+              else if (pc) fp++;
+              else if (rv === 2) fn++;
+            }
+          return (2 * tp) / (2 * tp + fp + fn);
+        };
+        const fused = await f1(true);
+        const alone = await f1(false);
+        expect(fused, c.name).toBeGreaterThan(alone + 0.05);
+        expect(fused, c.name).toBeGreaterThan(0.8);
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+it('the labelled-case finder only takes complete cases', () => {
+  expect(findLabelledCases(join(ROOT, 'no-such-folder'))).toEqual([]);
+  for (const c of cases) expect(existsSync(c.safe) && existsSync(c.reference)).toBe(true);
+});
