@@ -1,0 +1,71 @@
+/**
+ * Shadows of clouds outside the image. Along the image border on the sun side, a cloud beyond
+ * the edge can cast its shadow inside, where no visible cloud explains it. A region of potential
+ * shadow that touches that border is kept where the cloud that would cast it, at the typical
+ * height of the scene's matched clouds, lies outside the image; everywhere else it needs a
+ * visible cloud like any other shadow. Scenes where no cloud matched give no typical height and
+ * keep nothing here (a clear scene's dark forest at the edge stays clear).
+ */
+import { labelComponents } from './components.js';
+import type { Offset } from './project.js';
+
+/**
+ * Adds to `shadow` (in place) the eligible pixels of border-touching `potential` regions.
+ * `per`: shadow offset from its cloud per metre of height; `height`: the typical cloud height (m).
+ * Returns the number of pixels added.
+ */
+export function addEdgeShadows(
+  potential: Uint8Array,
+  shadow: Uint8Array,
+  width: number,
+  height: number,
+  per: Offset,
+  cloudHeight: number,
+): number {
+  const dc = per.dcol * cloudHeight;
+  const dr = per.drow * cloudHeight;
+  // Less than a pixel of offset: the cloud would sit on its own shadow, nothing to add.
+  if (Math.hypot(dc, dr) < 1) return 0;
+  const comps = labelComponents(potential, width, height);
+  // Regions touching a border that the sun direction points to (the casting cloud's side).
+  const touches = new Uint8Array(comps.count + 1);
+  const mark = (p: number): void => {
+    const l = comps.labels[p] as number;
+    if (l) touches[l] = 1;
+  };
+  if (dc < 0) for (let y = 0; y < height; y++) mark(y * width + width - 1);
+  if (dc > 0) for (let y = 0; y < height; y++) mark(y * width);
+  if (dr < 0) for (let x = 0; x < width; x++) mark((height - 1) * width + x);
+  if (dr > 0) for (let x = 0; x < width; x++) mark(x);
+  let added = 0;
+  for (let y = 0; y < height; y++) {
+    // The cloud of a shadow at (y, x) is at (y - dr, x - dc).
+    const cy = y - dr;
+    const rowOut = cy < 0 || cy >= height;
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      const l = comps.labels[p] as number;
+      if (!l || !touches[l] || shadow[p]) continue;
+      const cx = x - dc;
+      if (rowOut || cx < 0 || cx >= width) {
+        shadow[p] = 1;
+        added++;
+      }
+    }
+  }
+  return added;
+}
+
+/** Pixel-weighted median of the matched heights (null when nothing matched). */
+export function typicalHeight(objects: readonly { pixels: number; height: number | null }[]): number | null {
+  const m = objects.filter((o) => o.height !== null) as { pixels: number; height: number }[];
+  if (m.length === 0) return null;
+  m.sort((a, b) => a.height - b.height);
+  const total = m.reduce((s, o) => s + o.pixels, 0);
+  let acc = 0;
+  for (const o of m) {
+    acc += o.pixels;
+    if (acc * 2 >= total) return o.height;
+  }
+  return (m[m.length - 1] as { height: number }).height;
+}
