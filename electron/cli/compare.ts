@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { S2Error } from '../core/errors.js';
-import { isAdapterId, type AdapterId } from '../core/masks/adapters/index.js';
+import { ADAPTER_IDS, isAdapterId, type AdapterId } from '../core/masks/adapters/index.js';
 import type { ShadowMode } from '../core/metrics/binary.js';
 import {
   compareReport,
@@ -12,6 +12,9 @@ import {
 } from '../core/metrics/compare-service.js';
 import { writeReportCsv, writeReportHtml, writeReportJson } from '../core/metrics/index.js';
 import type { CliIo } from './main.js';
+
+/** The valid ids, for messages about an unknown one. */
+const KNOWN_ADAPTERS = `the adapters are ${ADAPTER_IDS.join(', ')}`;
 
 /**
  * `s2cloud compare [--reference REF] [--product SAFE] [ID=]mask ... [--binary] [--buffer N]
@@ -68,7 +71,8 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
     const id = eq > 0 ? spec.slice(0, eq) : undefined;
     const file = resolve(eq > 0 ? spec.slice(eq + 1) : spec);
     if (id !== undefined && !isAdapterId(id)) {
-      throw new S2Error('INVALID_ARGUMENT', `Unknown mask adapter "${id}" in "${spec}".`);
+      io.stderr.write(`s2cloud compare: unknown mask adapter "${id}" in "${spec}"; ${KNOWN_ADAPTERS}.\n`);
+      return 2;
     }
     masks.push({ path: file, ...(id ? { adapter: id as AdapterId } : {}) });
   }
@@ -98,7 +102,10 @@ export async function runCompare(args: string[], io: CliIo): Promise<number> {
       );
     }
     if (!vector && refAdapter !== undefined && !isAdapterId(refAdapter)) {
-      throw new S2Error('INVALID_ARGUMENT', `Unknown mask adapter "${refAdapter}" for --reference.`);
+      io.stderr.write(
+        `s2cloud compare: unknown mask adapter "${refAdapter}" for --reference-adapter; ${KNOWN_ADAPTERS}.\n`,
+      );
+      return 2;
     }
     request.reference = {
       path: reference,

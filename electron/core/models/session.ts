@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { S2Error } from '../errors.js';
 import { sniffOnnx } from './onnx/sniff.js';
@@ -53,6 +53,35 @@ export function cudaLibraryPresent(): boolean {
   }
 }
 
+/**
+ * Whether Linux has a Vulkan loader (libvulkan.so.1), which ONNX Runtime's WebGPU provider (Dawn)
+ * needs there: in the dynamic linker's cache (/etc/ld.so.cache names every library it knows) or
+ * in a folder of LD_LIBRARY_PATH. Without one, trying WebGPU only prints Dawn's "Couldn't load
+ * Vulkan" warning on stderr and fails. Other platforms use D3D12 or Metal: true there.
+ */
+export function vulkanLoaderPresent(
+  cacheFile = '/etc/ld.so.cache',
+  libraryPath: string | undefined = process.env.LD_LIBRARY_PATH,
+  platform: NodeJS.Platform = process.platform,
+): boolean {
+  if (platform !== 'linux') return true;
+  const name = 'libvulkan.so.1';
+  for (const dir of (libraryPath ?? '').split(delimiter)) {
+    if (dir !== '' && existsSync(join(dir, name))) return true;
+  }
+  try {
+    return readFileSync(cacheFile).includes(name);
+  } catch {
+    // No cache (some minimal or musl systems): look where distributions put it.
+    return [
+      '/usr/lib',
+      '/usr/lib64',
+      '/lib',
+      `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    ].some((dir) => existsSync(join(dir, name)));
+  }
+}
+
 /** The human part of an ONNX Runtime error: drops its source location and failed-check prefix. */
 function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -84,6 +113,11 @@ export async function createSession(file: string, options: SessionOptions = {}):
   for (const provider of options.providers ?? DEFAULT_PROVIDERS) {
     if (provider === 'cuda' && !cudaLibraryPresent()) {
       skipped.push('cuda: provider libraries not installed');
+      continue;
+    }
+    // Tried by default only where it can work; asked for by name, it is always tried.
+    if (provider === 'webgpu' && options.providers === undefined && !vulkanLoaderPresent()) {
+      skipped.push('webgpu: no Vulkan loader (libvulkan.so.1)');
       continue;
     }
     try {

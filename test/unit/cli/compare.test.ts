@@ -83,7 +83,10 @@ describe.skipIf(!hasTool('gdal_translate'))('s2cloud compare', () => {
     expect(a.code).toBe(1);
     expect(a.err).toMatch(/overlap|no common/i);
     const b = await runCli(['compare', `frobnicate=${join(KM, 'L1C_kappamask.tif')}`]);
-    expect(b.err).toMatch(/Unknown mask adapter "frobnicate"/);
+    expect(b.err).toMatch(/unknown mask adapter "frobnicate"/i);
+    // A usage error, and the valid ids are listed.
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/the adapters are scl, msk-classi, .*kappamask, .*table, studio\./);
     const c = await runCli(['compare', join(KM, 'L1C_kappamask.tif')]);
     expect(c.err).toMatch(/at least two masks/);
     const d = await runCli([

@@ -1,12 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S2Error } from '../../../electron/core/errors.js';
 import { checkCardAgainstGraph } from '../../../electron/core/models/card-check.js';
 import { loadCard } from '../../../electron/core/models/card-load.js';
 import { convertKerasFile } from '../../../electron/core/models/convert.js';
-import { createSession, cudaLibraryPresent } from '../../../electron/core/models/session.js';
+import {
+  createSession,
+  cudaLibraryPresent,
+  vulkanLoaderPresent,
+} from '../../../electron/core/models/session.js';
 import { CARDS_DIR, WEIGHTS_4B, tempDir } from './helpers.js';
 
 describe('ONNX session factory', () => {
@@ -26,6 +30,28 @@ describe('ONNX session factory', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`runs on ${provider}, ${threads} threads`);
     if (!cudaLibraryPresent()) expect(lines[0]).toContain('cuda: provider libraries not installed');
+  });
+
+  it('tries WebGPU by default only where a Vulkan loader exists (else Dawn warns on stderr)', async () => {
+    const lines: string[] = [];
+    const { session } = await createSession(model, { log: (l) => lines.push(l) });
+    await session.release();
+    if (!vulkanLoaderPresent()) expect(lines[0]).toContain('webgpu: no Vulkan loader (libvulkan.so.1)');
+    else expect(lines[0]).not.toContain('no Vulkan loader');
+  });
+
+  it('finds a Vulkan loader in the linker cache or LD_LIBRARY_PATH; other platforms need none', () => {
+    const cache = join(work, 'ld.so.cache');
+    writeFileSync(cache, Buffer.concat([Buffer.from('glibc-ld.so.cache1.1\0libz.so.1\0'), Buffer.alloc(8)]));
+    expect(vulkanLoaderPresent(cache, '', 'linux')).toBe(false);
+    writeFileSync(cache, Buffer.from('glibc-ld.so.cache1.1\0libvulkan.so.1\0/usr/lib/libvulkan.so.1\0'));
+    expect(vulkanLoaderPresent(cache, '', 'linux')).toBe(true);
+    const libDir = join(work, 'lib');
+    mkdirSync(libDir, { recursive: true });
+    writeFileSync(join(libDir, 'libvulkan.so.1'), '');
+    writeFileSync(cache, 'glibc-ld.so.cache1.1');
+    expect(vulkanLoaderPresent(cache, `/nonexistent${delimiter}${libDir}`, 'linux')).toBe(true);
+    expect(vulkanLoaderPresent(cache, '', 'win32')).toBe(true);
   });
 
   it("falls back to CPU where ONNX Runtime's own ['cuda', 'cpu'] list would throw", async () => {

@@ -8,7 +8,10 @@
  *      (PNG: kappamask-png); s2cloudless / cloud_prob / CLP -> s2cloudless
  *   4. the values (first band): PNG with only {3, 20, 66, 129, 192, 255} -> kappamask-png;
  *      float with fractions and max <= 1 -> s2cloudless; integers in {0..4, 255} with 255 -> fmask4;
- *      integers in 1..5 with a float data type, or 5 present -> kappamask; integers 0..11 -> scl.
+ *      integers in 1..5 with a float data type, or 5 present -> kappamask; integers 0..4 only ->
+ *      studio (our class schema: a hand-made reference of 1/2/4 is the common case, while a real
+ *      SCL raster always has classes 5..11 too: bare soil, water, unclassified, clouds, snow);
+ *      integers 0..11 -> scl.
  *   Before the values: a GeoTIFF whose GDAL metadata names our classes -> 'studio'.
  *   Otherwise an error asks for the adapter. The guess and its reason go into SchemaMask.source.
  */
@@ -16,7 +19,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { S2Error } from '../../errors.js';
 import { readRasterBand } from '../raster-io.js';
-import type { AdapterId } from './ids.js';
+import { ADAPTER_IDS, type AdapterId } from './ids.js';
 import type { AdapterOptions } from './options.js';
 import { isStudioMask } from './studio.js';
 
@@ -50,9 +53,15 @@ export function guessFromName(file: string): AdapterId | null {
 
 /** Guess from the values of the first band (see the module comment). */
 export async function guessFromValues(file: string, opts: AdapterOptions): Promise<AdapterId | null> {
+  return (await guessFromValuesWithReason(file, opts))?.adapter ?? null;
+}
+
+async function guessFromValuesWithReason(file: string, opts: AdapterOptions): Promise<Guess | null> {
   const band = await readRasterBand(file, opts);
-  // Our own COGs name their classes: no need to guess from values (0..4 would read as SCL).
-  if (isStudioMask(band)) return 'studio';
+  // Our own COGs name their classes: no need to guess from values.
+  if (isStudioMask(band)) return { adapter: 'studio', reason: 'its class names' };
+  const byValues = (adapter: AdapterId | null): Guess | null =>
+    adapter ? { adapter, reason: 'values' } : null;
   const seen = new Set<number>();
   let fractional = false;
   let max = -Infinity;
@@ -64,12 +73,18 @@ export async function guessFromValues(file: string, opts: AdapterOptions): Promi
     else if (seen.size <= 256) seen.add(v);
   }
   const all = (ok: (v: number) => boolean): boolean => [...seen].every(ok);
-  if (/\.png$/i.test(file) && all((v) => [3, 20, 66, 129, 192, 255].includes(v))) return 'kappamask-png';
-  if (fractional) return max <= 1 ? 's2cloudless' : null;
-  if (seen.has(255) && all((v) => v <= 4 || v === 255)) return 'fmask4';
-  if (all((v) => v >= 0 && v <= 5) && (band.isFloat || seen.has(5))) return 'kappamask';
-  if (all((v) => v >= 0 && v <= 11)) return 'scl';
-  return null;
+  if (/\.png$/i.test(file) && all((v) => [3, 20, 66, 129, 192, 255].includes(v)))
+    return byValues('kappamask-png');
+  if (fractional) return byValues(max <= 1 ? 's2cloudless' : null);
+  if (seen.has(255) && all((v) => v <= 4 || v === 255)) return byValues('fmask4');
+  if (all((v) => v >= 0 && v <= 5) && (band.isFloat || seen.has(5))) return byValues('kappamask');
+  if (all((v) => v >= 0 && v <= 4)) {
+    return {
+      adapter: 'studio',
+      reason: 'values 0-4 only: the class schema, not SCL',
+    };
+  }
+  return byValues(all((v) => v >= 0 && v <= 11) ? 'scl' : null);
 }
 
 /** The adapter for a file when none is given. */
@@ -77,11 +92,11 @@ export async function guessAdapter(file: string, opts: AdapterOptions): Promise<
   if (opts.table) return { adapter: 'table', reason: 'a value table was given' };
   const byName = guessFromName(file);
   if (byName) return { adapter: byName, reason: 'file name' };
-  const byValues = await guessFromValues(file, opts);
-  if (byValues) return { adapter: byValues, reason: byValues === 'studio' ? 'its class names' : 'values' };
+  const byValues = await guessFromValuesWithReason(file, opts);
+  if (byValues) return byValues;
   throw new S2Error(
     'INVALID_ARGUMENT',
-    `Cannot tell what kind of mask ${file} is from its name or values; name the adapter (scl, fmask4, kappamask, s2cloudless, table, ...).`,
+    `Cannot tell what kind of mask ${file} is from its name or values; name the adapter (one of ${ADAPTER_IDS.join(', ')}).`,
     { file },
   );
 }

@@ -20,8 +20,11 @@ export async function studioFromFile(file: string, opts: AdapterOptions = {}): P
   const band = await readRasterBand(file, opts);
   const mapped = applyTable(band.values, withOverrides(STUDIO_TABLE, opts.table), band.noData);
   const md = band.metadata ?? {};
+  // A raster of schema values from elsewhere (a hand-made reference) is not one of our runs.
   const name = md.MODEL_ID
     ? `${md.MODEL_ID}${md.RESOLUTION ? ` ${md.RESOLUTION} m` : ''}`
-    : 'S2 Cloud Studio';
+    : isStudioMask(band)
+      ? 'S2 Cloud Studio'
+      : 'class schema 0-4';
   return toSchemaMask(opts.source ?? name, file, band.grid, mapped);
 }

@@ -35,10 +35,21 @@ describe('masks written by S2 Cloud Studio', () => {
     expect(Array.from(mask.data)).toEqual(Array.from(data));
   });
 
-  it('without class names, the same values are still read by value (SCL), as before', async () => {
+  it('without class names, values 0..4 only are the schema (a hand-made reference), not SCL', async () => {
     const file = join(dir, 'plain.tif');
-    await writeCog(file, { grid: GRID, dataType: 'Uint8', bands: [{ data: classes() }], nodata: 0 });
+    const data = classes();
+    await writeCog(file, { grid: GRID, dataType: 'Uint8', bands: [{ data }], nodata: 0 });
     const mask = await loadMask(file);
-    expect(mask.source).toContain('Sen2Cor SCL');
+    expect(mask.source).toBe('class schema 0-4 [guessed from values 0-4 only: the class schema, not SCL]');
+    expect(Array.from(mask.data)).toEqual(Array.from(data));
+    // A real SCL raster always has classes above 4 (soil, water, clouds...): still SCL by value.
+    const scl = join(dir, 'plain-scl.tif');
+    await writeCog(scl, {
+      grid: GRID,
+      dataType: 'Uint8',
+      bands: [{ data: data.map((v) => (v === 4 ? 8 : v)) }],
+      nodata: 0,
+    });
+    expect((await loadMask(scl)).source).toContain('Sen2Cor SCL');
   });
 });
