@@ -1,5 +1,7 @@
 /** Implements the contract by calling core services. Shared by the Electron main process and the web host. */
-import { homedir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { BatchRun, planBatch, type BatchOptions, type BatchSnapshot } from '../core/batch/index.js';
 import { S2Error, toS2Error } from '../core/errors.js';
 import { compareMasks } from '../core/metrics/compare-service.js';
@@ -23,6 +25,7 @@ import type {
   InvokeResponse,
   InvokeResult,
   MapSceneInfo,
+  RunRequest,
   VectorLayerDto,
   ModelDto,
 } from './contract.js';
@@ -107,7 +110,7 @@ export function createApi(opts: ApiOptions): ApiContext {
     'models.list': async () => (await listModels()).map(modelDto),
     'models.import': async ({ onnxPath, cardPath }) =>
       modelDto(await importModelFile(onnxPath, cardPath ? { cardPath } : {})),
-    'run.start': async (req) => runs.start(req),
+    'run.start': async (req) => runs.start(await withSampleOutDir(req)),
     'run.cancel': async ({ runId }) => {
       runs.cancel(runId);
       return null;
@@ -205,6 +208,20 @@ function existingSample(): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * "Next to the product" is no place for the sample's outputs: inside the checkout they would
+ * litter the repository, and a packaged app's resources are read-only. They go to a temporary
+ * folder instead (the run panel shows where).
+ */
+async function withSampleOutDir(req: RunRequest): Promise<RunRequest> {
+  const sample = existingSample();
+  if (req.outDir || !sample || typeof req.product !== 'string' || resolve(req.product) !== resolve(sample))
+    return req;
+  const outDir = join(tmpdir(), 's2cloud-sample-output');
+  await mkdir(outDir, { recursive: true });
+  return { ...req, outDir };
 }
 
 let vectorCount = 0;
