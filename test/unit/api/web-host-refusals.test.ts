@@ -70,7 +70,7 @@ describe('web host refusals', () => {
 
   const json = { 'content-type': 'application/json' };
   const withToken = (): Record<string, string> => ({ ...json, 'x-s2-token': host.token });
-  const settingsPatch = JSON.stringify({ patch: { outputFolder: '/tmp/attacker-chose-this' } });
+  const settingsPatch = JSON.stringify({ patch: { lastOutDir: '/tmp/attacker-chose-this' } });
 
   it('answers its own page, under each loopback name', async () => {
     for (const name of ['127.0.0.1', 'localhost', '[::1]', 'LOCALHOST']) {
@@ -153,6 +153,10 @@ describe('web host refusals', () => {
     // Nothing reached the settings store.
     const saved = existsSync(settingsPath) ? readFileSync(settingsPath, 'utf8') : '';
     expect(saved).not.toContain('attacker-chose-this');
+    // The control: the same patch with the token does land there.
+    const ok = await send('POST', '/api/invoke/settings.update', withToken(), settingsPatch);
+    expect(ok.status).toBe(200);
+    expect(readFileSync(settingsPath, 'utf8')).toContain('attacker-chose-this');
   });
 
   it('refuses the event stream and the tiles without the token', async () => {
