@@ -36,9 +36,11 @@ export function samplesDir(root: string | undefined = appRoot()): string {
   return outsideAsar(join(root, 'samples'));
 }
 
-/** Absolute path of the committed sample product (.SAFE folder); NOT_FOUND with a reason when absent. */
-export function sampleProductPath(): string {
-  const dir = samplesDir();
+/**
+ * Absolute path of the committed sample product (.SAFE folder) in `dir` (default samplesDir());
+ * NOT_FOUND with a reason when absent.
+ */
+export function sampleProductPath(dir: string = samplesDir()): string {
   const path = join(dir, SAMPLE_PRODUCT_NAME);
   const isDir = existsSync(path) && statSync(path).isDirectory();
   if (!isDir) {
