@@ -281,7 +281,7 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
     if (scene.status === 'pending' && resolved.skipExisting && problem === null) {
       scene.status = 'skipped';
       scene.reason = 'its outputs exist already (skip existing)';
-    } else if (scene.status === 'pending' && resolved.skipExisting && problem && !problem.missing) {
+    } else if (scene.status === 'pending' && !scene.reason && problem && !problem.missing) {
       scene.reason = `${problem.message}: processed again`;
     }
     scenes.push(scene);

@@ -14,6 +14,11 @@ import { S2Error } from '../../../electron/core/errors.js';
 import { checkTiff, writeFully, type WritableHandle } from '../../../electron/core/outputs/index.js';
 import { writeCog } from '../../../electron/core/raster/cog/index.js';
 import type { Grid } from '../../../electron/core/raster/grid.js';
+import { destroySharedDecoder } from '../../../electron/core/raster/jp2/index.js';
+import { makeScene } from '../../fixtures/make-scene.js';
+import { runCli } from '../../helpers/cli.js';
+import { DATA_DIR, hasTool } from '../../helpers/env.js';
+import { ensureBuiltModel } from '../../helpers/models.js';
 
 const grid = (n: number): Grid => ({
   width: n,
@@ -85,6 +90,27 @@ describe.skipIf(mountError !== null)('a real full disk (64 KiB tmpfs)', () => {
     expect((await checkTiff(ok.path, { width: 32, height: 32 })).ok).toBe(true);
     rmSync(out);
   });
+
+  it.skipIf(!hasTool('opj_compress'))(
+    'predict on a full disk exits 1 with DISK_FULL, prints no success, leaves no partial file',
+    async () => {
+      const safe = (await makeScene({ size: 'small', outDir: join(DATA_DIR, 'scenes'), log: () => {} }))
+        .safePath;
+      await ensureBuiltModel('dl-l8s2-uv-6b');
+      const out = join(small, 'mask.tif');
+      const r = await runCli(['predict', safe, '--resolution', '60', '--out', out, '--probabilities']);
+      await destroySharedDecoder();
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/There is no space left in .*full to write/);
+      expect(r.out).not.toMatch(/cloud\s+\d/); // no success summary
+      // A class COG finished before the disk filled may stay, but only whole; nothing partial.
+      for (const f of readdirSync(small)) {
+        expect(f).toMatch(/\.tif$/);
+        expect((await checkTiff(join(small, f))).ok).toBe(true);
+      }
+      for (const f of readdirSync(small)) rmSync(join(small, f));
+    },
+  );
 });
 
 describe('an injected writer (short writes, a disk that fills up)', () => {
