@@ -73,9 +73,15 @@ if (!existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))) {
   }
   console.warn(`package: ${msg} (going on: --allow-missing-renderer)`);
 }
+if (!existsSync(join(ROOT, 'native-models', 'dl-l8s2-uv-6b', 'dl-l8s2-uv-6b.onnx'))) {
+  console.error(
+    'package: native-models/dl-l8s2-uv-6b/dl-l8s2-uv-6b.onnx is missing: the default model must ship.',
+  );
+  process.exit(1);
+}
 if (!existsSync(join(ROOT, 'native-models', 'build'))) {
   console.warn(
-    'package: native-models/build is missing (npm run models): the app ships without ONNX models.',
+    'package: native-models/build is missing (npm run models -- build): only the shipped DL-L8S2-UV models go in.',
   );
 }
 
