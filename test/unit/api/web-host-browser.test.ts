@@ -57,8 +57,10 @@ describe('web host in a browser', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('opens through the token, drops it from the address bar, and keeps working after a reload', async () => {
+  it('opens through the token, drops it from the address bar, keeps working after a reload, asks nothing of the network', async () => {
     const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
     page.on('response', (r) => statuses.push({ url: r.url(), status: r.status() }));
     await page.goto(host.url);
     await page.waitForSelector('#app-info:has-text("web")');
@@ -67,6 +69,8 @@ describe('web host in a browser', () => {
     await page.reload();
     await page.waitForSelector('#app-info:has-text("web")');
     expect(statuses.filter((s) => s.url.includes('/api/') && s.status !== 200)).toEqual([]);
+    // Everything the interface loads comes from the host itself: no network beyond it.
+    expect(requested.filter((u) => !u.startsWith(host.origin) && !/^(data|blob):/.test(u))).toEqual([]);
     await page.close();
   });
 
