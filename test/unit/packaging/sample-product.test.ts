@@ -80,7 +80,7 @@ describe('the embedded sample product', () => {
       expect(m.sun?.azimuthMean).toBeGreaterThan(60);
       expect(m.sun?.azimuthMean).toBeLessThan(80);
       expect(m.sun?.zenith.values.length).toBeGreaterThan(0);
-      const names = new Set(product.bands.map((b) => b.name));
+      const names = new Set<string>(product.bands.map((b) => b.name));
       for (const b of [...SPECTRAL_BANDS, 'TCI']) expect(names.has(b), b).toBe(true);
     } finally {
       await product.close();
