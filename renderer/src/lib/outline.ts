@@ -31,7 +31,8 @@ export function drawableRing(ring: Position[]): Position[] {
     const last = open.at(-1)!;
     const south = first[1]! + last[1]! < 0;
     const edge = south ? -MAX_LAT : MAX_LAT;
-    return [...open, [last[0]!, edge], [first[0]!, edge], first];
+    // Through the middle too, so no edge segment spans more than half the world.
+    return [...open, [last[0]!, edge], [(last[0]! + first[0]!) / 2, edge], [first[0]!, edge], first];
   }
   // Shift the smaller side across the antimeridian so the ring stays in one piece.
   const east = ring.filter((p) => p[0]! > 0).length >= ring.length / 2;
