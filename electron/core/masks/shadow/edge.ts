@@ -69,3 +69,36 @@ export function typicalHeight(objects: readonly { pixels: number; height: number
   }
   return (m[m.length - 1] as { height: number }).height;
 }
+
+/**
+ * Silhouettes of clouds cut by the border: 1 where the cloud that would cast a shadow on the
+ * pixel, at `cloudHeight`, lies outside the image and the line to it leaves the image through
+ * cloud (`nearCloud`: the cloud mask widened by a few pixels). The visible part of such a cloud
+ * projects only part of its shadow; this is the rest.
+ */
+export function cutCloudSilhouettes(
+  nearCloud: Uint8Array,
+  width: number,
+  height: number,
+  per: Offset,
+  cloudHeight: number,
+): Uint8Array {
+  // From a shadow pixel towards its cloud: (vy, vx) per unit of t, the cloud at t = 1.
+  const vy = -per.drow * cloudHeight;
+  const vx = -per.dcol * cloudHeight;
+  const out = new Uint8Array(width * height);
+  if (Math.hypot(vx, vy) < 1) return out;
+  for (let y = 0; y < height; y++) {
+    const ty = vy > 0 ? (height - 1 - y) / vy : vy < 0 ? y / -vy : Infinity;
+    for (let x = 0; x < width; x++) {
+      const tx = vx > 0 ? (width - 1 - x) / vx : vx < 0 ? x / -vx : Infinity;
+      const t = Math.min(tx, ty);
+      // t >= 1: the cloud is inside the image (its own silhouette speaks for it).
+      if (t >= 1) continue;
+      const by = Math.round(y + t * vy);
+      const bx = Math.round(x + t * vx);
+      if (nearCloud[by * width + bx]) out[y * width + x] = 1;
+    }
+  }
+  return out;
+}

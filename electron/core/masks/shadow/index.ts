@@ -8,7 +8,8 @@
  *   3. per object, the height whose projected shape best matches potential shadow or cloud
  *      (project.ts, match.ts); a weak best match casts no shadow;
  *   4. shadow = the regions of potential shadow that the projected silhouettes cover enough
- *      (accept.ts), plus border regions a cloud outside the image explains (edge.ts), optionally
+ *      (accept.ts; the silhouettes of clouds cut by the border are completed beyond it), plus
+ *      border regions that a cloud wholly outside the image explains (edge.ts), optionally
  *      dilated (dilate.ts; Fmask dilates by 3 pixels, the default here is none).
  */
 import { S2Error, throwIfAborted } from '../../errors.js';
@@ -17,7 +18,7 @@ import { acceptShadowObjects } from './accept.js';
 import { DEFAULT_DARKNESS, shadowCandidates, shadowCandidatesParallel } from './candidates.js';
 import { labelComponents } from './components.js';
 import { dilateSquare } from './dilate.js';
-import { addEdgeShadows, typicalHeight } from './edge.js';
+import { addEdgeShadows, cutCloudSilhouettes, typicalHeight } from './edge.js';
 import { localDarkness } from './local-contrast.js';
 import { matchObject, subsample } from './match.js';
 import { searchHeights, shadowOffsetPerMetre, type Offset } from './project.js';
@@ -39,7 +40,7 @@ export const SHADOW_DEFAULTS = {
   darkness: DEFAULT_DARKNESS,
   maxSamples: 2000,
   contrastRatio: 0.75,
-  contrastRadius: 1000,
+  contrastRadius: 2000,
   overlapRadius: 3,
   minOverlap: 0.2,
   cloudDepth: 2000,
@@ -159,14 +160,20 @@ function* run(
   // A cloud `cloudDepth` metres thick spreads its shadow that much height further along the sun
   // direction than its base's silhouette: the reach of a kept region beyond the silhouette.
   const spread = Math.round(o.cloudDepth * Math.hypot(per.dcol, per.drow));
+  // Clouds cut by the border: the rest of their silhouette, at the scene's typical height.
+  const typical = typicalHeight(objects);
+  if (typical !== null) {
+    const near = dilateSquare(cloudIn, width, height, o.overlapRadius);
+    const cut = cutCloudSilhouettes(near, width, height, per, typical);
+    for (let i = 0; i < n; i++) if (cut[i]) footprint[i] = 1;
+  }
   const shadow = acceptShadowObjects(candidates, footprint, width, height, {
     overlapRadius: o.overlapRadius,
     minOverlap: o.minOverlap,
     reach: o.overlapRadius + spread,
   });
-  if (opts.edgeShadows !== false) {
-    const h = typicalHeight(objects);
-    if (h !== null) addEdgeShadows(candidates, shadow, width, height, per, h);
+  if (opts.edgeShadows !== false && typical !== null) {
+    addEdgeShadows(candidates, shadow, width, height, per, typical);
   }
   const dilated = dilateSquare(shadow, width, height, o.dilate);
   // The dilation never covers cloud or no-data.

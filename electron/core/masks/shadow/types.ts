@@ -53,7 +53,7 @@ export interface ShadowOptions {
   minOverlap?: number;
   /** Vertical extent of a cloud, metres: how far beyond its silhouette (along the sun) its shadow may reach. */
   cloudDepth?: number;
-  /** Shadows of clouds beyond the image border on the sun side (default true). */
+  /** Shadows of clouds wholly beyond the image border on the sun side (default true). */
   edgeShadows?: boolean;
   /** Pixels of a big object scored per height (a regular subsample); the footprint uses all. */
   maxSamples?: number;
