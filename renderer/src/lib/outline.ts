@@ -2,7 +2,7 @@
 import { feature } from 'topojson-client';
 import type { Feature, FeatureCollection, Geometry, Position } from 'geojson';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import countries from 'world-atlas/countries-110m.json';
+import countries from 'world-atlas/countries-110m.json' with { type: 'json' };
 
 /** Web Mercator's edge: a vertex nearer the pole is drawn as a band across the whole map. */
 const MAX_LAT = 85.05;
