@@ -1,7 +1,7 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { writeError } from './errors.js';
-import { writeFully, type WritableHandle } from './outputs/write.js';
+import { syncFolder, writeFully, type WritableHandle } from './outputs/write.js';
 
 let counter = 0;
 
@@ -33,6 +33,21 @@ export interface AtomicWriteOptions {
 }
 
 /**
+ * Creates the temporary file exclusively (never writing through a link planted at its name). A
+ * leftover with the same name (a killed process whose pid this one reuses, common in containers)
+ * is removed once and the create retried.
+ */
+async function openExclusive(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    await rm(path, { force: true });
+    return open(path, 'wx');
+  }
+}
+
+/**
  * Writes a temporary sibling (every byte checked, then synced to disk), then renames it over
  * `path`: a reader never sees a half-written file, and a failure (a full disk: DISK_FULL naming
  * the folder) removes the temporary and leaves the previous file (or none) in place.
@@ -46,7 +61,7 @@ export async function writeFileAtomic(
   const tmp = `${path}.${process.pid}.${++counter}.partial`;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    const fh = await (opts.openHandle ?? ((p: string) => open(p, 'wx')))(tmp);
+    const fh = await (opts.openHandle ?? openExclusive)(tmp);
     try {
       await writeFully(fh, bytes, 0);
       await fh.sync(); // the rename must not publish a name whose bytes are not on disk yet
@@ -54,6 +69,7 @@ export async function writeFileAtomic(
       await fh.close();
     }
     await rename(tmp, path);
+    await syncFolder(dirname(path));
   } catch (err) {
     await rm(tmp, { force: true });
     throw writeError(err, path);

@@ -103,7 +103,7 @@ export async function processScene(
     }
     if (work.reference && result.classes) {
       ctx.onProgress(modelShare + 0.04, 'reference');
-      const ref = await findReference(work.reference, product);
+      const ref = await findReference(work.reference, product, signal);
       if (!ref) notes.push(`no reference mask for this product under ${work.reference}`);
       else {
         const mask = await loadMask(ref, { signal });
@@ -171,11 +171,21 @@ const REFERENCE_EXT = new Set(['.tif', '.tiff', '.png', '.jp2', '.img']);
  * The reference mask of a product: the file itself when `reference` is a file; under a folder,
  * the first raster (by path) whose name holds the product name, else the tile and the sensing date.
  */
-export async function findReference(reference: string, product: Product): Promise<string | null> {
+export async function findReference(
+  reference: string,
+  product: Product,
+  signal?: AbortSignal,
+): Promise<string | null> {
   if (!(await stat(reference)).isDirectory()) return reference;
   const files: string[] = [];
+  // Links to folders are not followed (no cycles); an unreadable subfolder is skipped.
   const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
+    throwIfAborted(signal);
+    const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+      if (dir === reference) throw err;
+      return [];
+    });
+    for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
       else if (REFERENCE_EXT.has(extname(e.name).toLowerCase())) files.push(p);

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** The part of a FileHandle the write helpers use (tests inject one that fails or writes short). */
 export interface WritableHandle {
@@ -28,5 +28,21 @@ export async function writeFully(
       });
     }
     done += bytesWritten;
+  }
+}
+
+/**
+ * Syncs a folder so that a rename into it survives a power cut. Best effort: some platforms
+ * (Windows) and file systems cannot open or sync a folder, and the file itself is already synced.
+ */
+export async function syncFolder(folder: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(folder, 'r');
+    await fh.sync();
+  } catch {
+    // Not supported here: nothing more can be done.
+  } finally {
+    await fh?.close().catch(() => undefined);
   }
 }

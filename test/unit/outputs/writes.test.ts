@@ -5,7 +5,16 @@
  * nothing behind.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +158,14 @@ describe('an injected writer (short writes, a disk that fills up)', () => {
       expect((err as S2Error).message).toContain(dir);
       expect(readdirSync(dir)).toEqual([]);
     }
+  });
+
+  it('a temporary left by a killed process with our pid (containers reuse pids) does not block the write', async () => {
+    const dir = join(tmp, 'leftovers');
+    mkdirSync(dir);
+    for (let n = 1; n <= 300; n++) writeFileSync(join(dir, `j.json.${process.pid}.${n}.partial`), 'old');
+    await writeFileAtomic(join(dir, 'j.json'), 'new');
+    expect(readFileSync(join(dir, 'j.json'), 'utf8')).toBe('new');
   });
 
   it('a normal write is complete and replaces the old file in one step', async () => {

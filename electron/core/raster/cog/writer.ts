@@ -1,6 +1,8 @@
 import { endianness } from 'node:os';
 import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { S2Error, writeError } from '../../errors.js';
+import { syncFolder } from '../../outputs/write.js';
 import { assembleCog, type LevelLayout } from './assemble.js';
 import { levelEntries } from './entries.js';
 import { LevelEncoder } from './level.js';
@@ -155,6 +157,7 @@ export class CogWriter {
       );
       this.checkAborted();
       await rename(this.tmpPath, this.path);
+      await syncFolder(dirname(this.path)); // the new name, not only the bytes, survives a crash
       this.state = 'done';
       await this.release();
       const overviews = levelSizes(grid.width, grid.height, this.opts.tileSize).slice(1);
