@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { outsideAsar } from '../asar-path.js';
 
@@ -46,4 +46,16 @@ export function modelFilePath(
 ): string {
   const shipped = shippedModelPath(card.id, card.file.name, root);
   return existsSync(shipped) ? shipped : join(builtModelsDir(root), card.file.name);
+}
+
+/** The ids of the cards in the models folder (folders holding a model.json), sorted. */
+export function modelIds(root: string = modelsDir()): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'model.json')))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
 }

@@ -16,7 +16,7 @@ import { loadCard } from '../models/card-load.js';
 import { predictProduct, type PredictOptions, type PredictProgress } from '../models/infer/engine.js';
 import { predictFourClasses } from '../models/infer/four-class.js';
 import { onnxRunner } from '../models/infer/runner.js';
-import { modelFilePath, modelsDir } from '../models/paths.js';
+import { modelFilePath, modelIds, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
@@ -140,7 +140,11 @@ export interface RunModelResult {
 export async function installedModel(modelId: string): Promise<{ card: ModelCard; onnx: string }> {
   const cardFile = join(modelsDir(), modelId, 'model.json');
   if (!existsSync(cardFile)) {
-    throw new S2Error('NOT_FOUND', `No model "${modelId}": ${cardFile} does not exist.`, { file: cardFile });
+    throw new S2Error(
+      'NOT_FOUND',
+      `No model "${modelId}": ${cardFile} does not exist (the models are ${modelIds().join(', ') || 'none'}).`,
+      { file: cardFile },
+    );
   }
   const card = await loadCard(cardFile);
   // The shipped file beside the card first, then one the user built or installed.

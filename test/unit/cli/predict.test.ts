@@ -41,6 +41,7 @@ describe.skipIf(!hasTool('opj_compress') || !hasTool('gdalinfo'))('s2cloud predi
     const a = await run(['predict', safe, '--model', 'no-such-model']);
     expect(a.code).toBe(1);
     expect(a.err).toMatch(/No model "no-such-model"/);
+    expect(a.err).toMatch(/the models are dl-l8s2-uv-4b, dl-l8s2-uv-6b\b/);
     const b = await run(['predict', safe, '--resolution', '30']);
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/--resolution must be 10, 20 or 60/);
