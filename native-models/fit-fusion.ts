@@ -26,9 +26,15 @@ import type { Resolution } from '../electron/core/scene/types.js';
 
 /**
  * The settings recorded in the card. l2 1e-2 on standardised features keeps the weights small;
- * gate 0.3: see electron/core/masks/fusion/model.ts (the clear-scene check).
+ * gate 0.4 within a 13 x 13 window: see electron/core/masks/fusion/model.ts (the clear-scene check).
  */
-export const FIT_SETTINGS: FitSettings = { features: FUSION_FEATURES, l2: 1e-2, threshold: 0.5, gate: 0.3 };
+export const FIT_SETTINGS: FitSettings = {
+  features: FUSION_FEATURES,
+  l2: 1e-2,
+  threshold: 0.5,
+  gate: 0.4,
+  gateRadius: 6,
+};
 const RESOLUTIONS: readonly Resolution[] = [10, 20];
 
 const f3 = (x: number): string => x.toFixed(3);

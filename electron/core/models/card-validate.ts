@@ -266,6 +266,14 @@ function checkFusion(c: Checker, json: Json): FusionModel | undefined {
     threshold: c.num(f, 'threshold', 'fusion.threshold', (n) => n > 0 && n < 1, 'in (0, 1)'),
     gate: c.num(f, 'gate', 'fusion.gate', (n) => n >= 0 && n < 1, 'in [0, 1)'),
   };
+  if (f.gateRadius !== undefined)
+    model.gateRadius = c.num(
+      f,
+      'gateRadius',
+      'fusion.gateRadius',
+      (n) => Number.isInteger(n) && n >= 0 && n <= 64,
+      'a whole number of pixels in [0, 64]',
+    );
   const prov = f.provenance;
   if (prov !== undefined && typeof prov === 'object' && prov !== null && !Array.isArray(prov))
     model.provenance = prov as Record<string, unknown>;

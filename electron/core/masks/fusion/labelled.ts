@@ -195,6 +195,7 @@ export interface FitSettings {
   l2: number;
   threshold: number;
   gate: number;
+  gateRadius: number;
 }
 
 /** Fits the fusion on some cases' data (all their resolutions pooled). */
@@ -208,6 +209,7 @@ export function fitFusion(data: readonly CaseData[], s: FitSettings): FusionMode
     bias: fit.bias,
     threshold: s.threshold,
     gate: s.gate,
+    gateRadius: s.gateRadius,
   };
 }
 
