@@ -35,6 +35,14 @@ export interface TileXmlInfo {
 
 const RESOLUTIONS: readonly Resolution[] = [10, 20, 60];
 
+/** Ground width of a Sentinel-2 tile (10980 px at 10 m). */
+const TILE_METRES = 109_800;
+
+/** A grid side: a whole number of pixels, at most twice a tile's width on the ground. */
+function validSide(px: number, res: Resolution): boolean {
+  return Number.isInteger(px) && px >= 1 && px * res <= 2 * TILE_METRES;
+}
+
 function grids(
   geocoding: XmlNode | undefined,
   epsg: number,
@@ -53,11 +61,23 @@ function grids(
         });
       return v;
     };
+    const width = n(size, 'NCOLS');
+    const height = n(size, 'NROWS');
+    // Every size later allocated comes from here: a damaged or hostile value stops now, in words,
+    // not as "Invalid typed array length" or an out-of-memory kill in the middle of a run.
+    if (!validSide(width, res) || !validSide(height, res)) {
+      throw new S2Error(
+        'BAD_METADATA',
+        `${file}: the ${res} m grid is declared ${width} x ${height} pixels; a Sentinel-2 tile is ` +
+          `109.8 km across (${TILE_METRES / res} px at ${res} m), so the metadata is damaged or not from Sentinel-2.`,
+        { file, details: { resolution: res, width, height } },
+      );
+    }
     // GDAL order; ULX/ULY are the outer corner of the top-left pixel.
     out[res] = {
       epsg,
-      width: n(size, 'NCOLS'),
-      height: n(size, 'NROWS'),
+      width,
+      height,
       transform: [n(pos, 'ULX'), n(pos, 'XDIM'), 0, n(pos, 'ULY'), 0, n(pos, 'YDIM')],
     };
   }
