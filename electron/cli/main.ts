@@ -1,9 +1,6 @@
 /** The CLI's command dispatch, separate from the entry so tests can call it with their own streams. */
-import { runInfo } from './info.js';
-import { runPredict } from './predict.js';
-import { runCompare } from './compare.js';
-import { runFmaskCommand } from './fmask.js';
-import { runBatchCommand } from './batch.js';
+// Commands are imported when run: `sample`, `--help` and `--version` stay quick (no ONNX Runtime,
+// GeoTIFF or GDAL-like modules loaded).
 import { ADAPTER_IDS } from '../core/masks/adapters/ids.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
 import { sampleProductPath } from '../core/sample/path.js';
@@ -104,15 +101,15 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       case 'sample':
         return runSample(rest, io);
       case 'info':
-        return await runInfo(rest, io);
+        return await (await import('./info.js')).runInfo(rest, io);
       case 'predict':
-        return await runPredict(rest, io);
+        return await (await import('./predict.js')).runPredict(rest, io);
       case 'compare':
-        return await runCompare(rest, io);
+        return await (await import('./compare.js')).runCompare(rest, io);
       case 'fmask':
-        return await runFmaskCommand(rest, io);
+        return await (await import('./fmask.js')).runFmaskCommand(rest, io);
       case 'batch':
-        return await runBatchCommand(rest, io);
+        return await (await import('./batch.js')).runBatchCommand(rest, io);
       case '-v':
       case '--version':
         io.stdout.write(`${await version()}\n`);
