@@ -229,6 +229,11 @@ export class BatchRun {
           } else {
             scene.status = 'failed';
             scene.error = { code: e.code, message: e.message, ...(e.file ? { file: e.file } : {}) };
+            // Every scene after this one would fail the same way: stop, and say why.
+            if (e.code === 'DISK_FULL') {
+              this.snap.notes = [...(this.snap.notes ?? []), `Stopped: ${e.message}`];
+              this.cancel();
+            }
           }
         } finally {
           this.running.delete(scene.id);

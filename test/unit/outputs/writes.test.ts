@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../electron/core/atomic-write.js';
+import { BatchRun } from '../../../electron/core/batch/index.js';
 import { S2Error } from '../../../electron/core/errors.js';
 import { checkTiff, writeFully, type WritableHandle } from '../../../electron/core/outputs/index.js';
 import { writeCog } from '../../../electron/core/raster/cog/index.js';
@@ -28,6 +29,7 @@ import { makeScene } from '../../fixtures/make-scene.js';
 import { runCli } from '../../helpers/cli.js';
 import { DATA_DIR, hasTool } from '../../helpers/env.js';
 import { ensureBuiltModel } from '../../helpers/models.js';
+import { batchFolder } from '../batch/fixtures.js';
 
 const grid = (n: number): Grid => ({
   width: n,
@@ -118,6 +120,35 @@ describe.skipIf(mountError !== null)('a real full disk (64 KiB tmpfs)', () => {
         expect((await checkTiff(join(small, f))).ok).toBe(true);
       }
       for (const f of readdirSync(small)) rmSync(join(small, f));
+    },
+  );
+
+  it.skipIf(!hasTool('opj_compress'))(
+    'a batch stops at the first DISK_FULL (every later scene would fail too) and says why',
+    async () => {
+      const folder = await batchFolder(['first', 'second'], false);
+      try {
+        const snap = await new BatchRun({
+          folder,
+          outDir: small,
+          resolution: 60,
+          jobs: 1,
+          outputs: { probabilities: true, quicklook: false, metrics: false },
+        }).start();
+        await destroySharedDecoder();
+        expect(snap.state).toBe('cancelled');
+        expect(snap.scenes.map((x) => x.status)).toEqual(['failed', 'pending']);
+        expect(snap.scenes[0]!.error?.code).toBe('DISK_FULL');
+        expect(snap.notes?.join(' ')).toMatch(/Stopped: There is no space left in .*full/);
+        // No temporary or cut file: only whole outputs, the journal and the reports.
+        for (const f of readdirSync(small)) {
+          expect(f).not.toMatch(/\.partial$|\.tmp-\d+/);
+          if (f.endsWith('.tif')) expect((await checkTiff(join(small, f))).ok).toBe(true);
+        }
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+        for (const f of readdirSync(small)) rmSync(join(small, f));
+      }
     },
   );
 });
