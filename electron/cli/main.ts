@@ -96,6 +96,13 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
     io.stdout.write(`Usage: s2cloud ${known.usage}\n`);
     return 0;
   }
+  const code = await dispatch(command, rest, io);
+  // Exit 2 is a usage error (an unknown option, a bad value): say where the options are.
+  if (code === 2 && known) io.stderr.write(`(s2cloud ${known.name} --help lists its options)\n`);
+  return code;
+}
+
+async function dispatch(command: string | undefined, rest: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'sample':

@@ -127,5 +127,9 @@ describe('every s2cloud command exits when it is done', () => {
     }
     // After `--` it is an argument, not a request for help.
     expect((await runCli(['sample', '--', '--help'])).code).toBe(2);
+    // A wrong option says where the right ones are.
+    const wrong = await runCli(['compare', '--nope']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/Unknown option '--nope'[\s\S]*s2cloud compare --help lists its options/);
   });
 });
