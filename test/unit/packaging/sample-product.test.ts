@@ -13,8 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { S2Error } from '../../../electron/core/errors.js';
 import { SAMPLE_PRODUCT_NAME, sampleProductPath } from '../../../electron/core/sample/path.js';
 import { openProduct } from '../../../electron/core/scene/index.js';
-import { SPECTRAL_BANDS } from '../../../electron/core/scene/types.js';
+import { NATIVE_RESOLUTION, SPECTRAL_BANDS, type SpectralBand } from '../../../electron/core/scene/types.js';
 import { CLEAR_CROP_DIR, wrapClearCrop } from '../../fixtures/clear-crop.js';
+import { writeL1cSafe, type BandRaster, type SafeSpec } from '../../fixtures/safe/write-safe.js';
 import { ROOT, SHARED_DATA, hasTool } from '../../helpers/env.js';
 
 const run = promisify(execFile);
@@ -221,3 +222,60 @@ describe.skipIf(!haveShared() || !hasTool('opj_compress') || !hasTool('gdalinfo'
     });
   },
 );
+
+describe('the SAFE writer (writeL1cSafe)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 's2-safe-writer-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const spec = (over: Partial<SafeSpec> = {}): SafeSpec => {
+    const bands = {} as Record<SpectralBand, BandRaster>;
+    for (const b of SPECTRAL_BANDS) {
+      const n = 60 / (NATIVE_RESOLUTION[b] / 10);
+      bands[b] = { width: n, height: n, data: new Uint16Array(n * n).map((_, i) => 1000 + (i % 97)) };
+    }
+    return {
+      outDir: tmp,
+      mission: 'S2A',
+      sensingTime: new Date('2024-01-20T10:53:41Z'),
+      generationTime: new Date('2024-01-20T12:52:44Z'),
+      tile: '31TCJ',
+      relativeOrbit: 51,
+      absoluteOrbit: 44807,
+      baseline: '05.10',
+      radioAddOffset: -1000,
+      epsg: 32631,
+      ulx: 300000,
+      uly: 4900020,
+      bands,
+      ...over,
+    };
+  };
+
+  it('refuses what would be read wrong: offsets that do not fit the baseline, band sizes that disagree', async () => {
+    await expect(writeL1cSafe(spec({ radioAddOffset: undefined }))).rejects.toThrow(/needs radioAddOffset/);
+    await expect(writeL1cSafe(spec({ baseline: '02.06' }))).rejects.toThrow(/no RADIO_ADD_OFFSET/);
+    const bad = spec();
+    bad.bands.B05 = { width: 31, height: 30, data: new Uint16Array(930) };
+    await expect(writeL1cSafe(bad)).rejects.toThrow(/B05 is 31 x 30, expected 30 x 30 at 20 m/);
+  });
+
+  it.skipIf(!hasTool('opj_compress'))(
+    'writes a baseline 05.10 product with its offsets and given sun angles, read back as written',
+    { timeout: 60_000 },
+    async () => {
+      const written = await writeL1cSafe(spec({ sun: { zenith: 25, azimuth: 135 } }));
+      expect(written.safePath).toBe(
+        join(tmp, 'S2A_MSIL1C_20240120T105341_N0510_R051_T31TCJ_20240120T125244.SAFE'),
+      );
+      const product = await openProduct(written.safePath);
+      try {
+        expect(product.warnings).toEqual([]);
+        expect(Object.values(product.metadata.offsets)).toEqual(SPECTRAL_BANDS.map(() => -1000));
+        expect(product.metadata.sun).toMatchObject({ zenithMean: 25, azimuthMean: 135 });
+        expect(product.metadata.sun?.azimuth.values.every((v) => v === 135)).toBe(true);
+        expect(product.metadata.grids[60]).toMatchObject({ width: 10, height: 10 });
+      } finally {
+        await product.close();
+      }
+    },
+  );
+});
