@@ -122,7 +122,15 @@ export class BatchRun {
   async start(): Promise<BatchSnapshot> {
     if (this.started) throw new S2Error('INVALID_ARGUMENT', 'This batch has already been started.');
     this.started = true;
-    const plan = await makePlan(this.opts, this.planning.signal);
+    let plan: Plan;
+    try {
+      plan = await makePlan(this.opts, this.planning.signal);
+    } catch (err) {
+      // Cancelled while planning: the batch has ended (a snapshot left at 'cancelling' would
+      // keep the GUI waiting for an end that never comes).
+      if (this.cancelling) this.setState('cancelled');
+      throw err;
+    }
     const { outDir } = plan;
     if (activeOutDirs.has(outDir)) {
       throw new S2Error('BATCH_LOCKED', `A batch is already writing to ${outDir}.`, { file: outDir });

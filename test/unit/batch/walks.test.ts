@@ -56,11 +56,16 @@ describe.skipIf(!hasTool('opj_compress'))('batch folder walks', () => {
 
   it('cancel() stops planning at once: start() ends with CANCELLED', async () => {
     const run = new BatchRun({ folder, outDir: join(tmp, 'out-cancel'), resolution: 60 });
+    const states: string[] = [];
+    run.onChange((snap) => states.push(snap.state));
     const started = run.start();
     run.cancel();
     const err = (await started.catch((e: unknown) => e)) as S2Error;
     expect(err).toBeInstanceOf(S2Error);
     expect(err.code).toBe('CANCELLED');
+    // The GUI sees the end: 'cancelling', then 'cancelled' (not 'cancelling' for ever).
+    expect(states).toEqual(['cancelling', 'cancelled']);
+    expect(run.snapshot().state).toBe('cancelled');
     const aborted = new AbortController();
     aborted.abort();
     const e2 = (await sizeOnDisk(folder, aborted.signal).catch((e: unknown) => e)) as S2Error;
