@@ -1,6 +1,6 @@
 /** The CLI's command dispatch, separate from the entry so tests can call it with their own streams. */
-// Commands are imported when run: `sample`, `--help` and `--version` stay quick (no ONNX Runtime,
-// GeoTIFF or GDAL-like modules loaded).
+// Commands are imported when run: `sample`, `--help` and `--version` stay quick (ONNX Runtime,
+// geotiff and the mask adapters are not loaded for them).
 import { ADAPTER_IDS } from '../core/masks/adapters/ids.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
 import { sampleProductPath } from '../core/sample/path.js';
@@ -86,6 +86,7 @@ Options:
   -v, --version  the version
 `;
 
+/** Runs `s2cloud <argv>`; resolves to the exit code (0 done, 1 failed, 2 usage error, 130 cancelled). */
 export async function main(argv: string[], io: CliIo = process): Promise<number> {
   const [command, ...rest] = argv;
   const known = COMMANDS.find((c) => c.name === command);
