@@ -96,6 +96,15 @@ describe.skipIf(mountError !== null)('a real full disk (64 KiB tmpfs)', () => {
     expect((err as S2Error).code).toBe('DISK_FULL');
     expect((err as S2Error).message).toMatch(/no space left in .*full/);
     expect(readdirSync(small)).toEqual([]);
+    // The same with the compressed tiles spilled to disk as they come (the tile store's writes).
+    const spilled = await writeCog(out, {
+      grid: grid(256),
+      dataType: 'Float32',
+      bands: [{ data: noise(256) }],
+      memoryLimitBytes: 1,
+    }).catch((e: unknown) => e);
+    expect((spilled as S2Error).code).toBe('DISK_FULL');
+    expect(readdirSync(small)).toEqual([]);
     // The disk is usable again: a file that fits is written whole.
     const ok = await writeCog(out, { grid: grid(32), dataType: 'Float32', bands: [{ data: noise(32) }] });
     expect((await checkTiff(ok.path, { width: 32, height: 32 })).ok).toBe(true);
