@@ -71,11 +71,11 @@ describe.skipIf(!tools)('damaged tile data fails the read with CORRUPT_JP2', () 
   for (const codec of ['wasm', 'native'] as const) {
     it.skipIf(codec === 'native' && !native)(`${codec} codec`, async () => {
       const decoder = new Jp2Decoder({ workers: 1, codec, tileCacheBytes: 0 });
+      const good = await fileByteSource(file('good.j2k'));
+      const src = await fileByteSource(file('damaged.j2k'));
       try {
-        const good = await fileByteSource(file('good.j2k'));
         const ok = await decoder.decode(good);
         expect(ok.width).toBe(W);
-        const src = await fileByteSource(file('damaged.j2k'));
         // Tile 0 alone is intact and still reads.
         await decoder.decode(src, { window: { x: 0, y: 0, width: 256, height: 256 } });
         const err = await decoder.decode(src).catch((e: unknown) => e);
@@ -88,7 +88,7 @@ describe.skipIf(!tools)('damaged tile data fails the read with CORRUPT_JP2', () 
         expect(e.message).toMatch(/PTERM|SOP|EPH/);
         expect(e.details?.tile).toBe(1);
       } finally {
-        await decoder.destroy();
+        await Promise.all([good.close(), src.close(), decoder.destroy()]);
       }
     });
   }
@@ -105,6 +105,7 @@ describe.skipIf(!tools)('sizes from the header are checked before allocating', (
     expect(err.code).toBe('TOO_LARGE');
     expect(err.message).toMatch(/reading 40000 x 40000 pixels at level 0 at once needs 3\.0 GiB/);
     expect(err.message).not.toMatch(/Invalid typed array length/);
+    await src.close();
   });
 
   it('a header declaring more than 65535 tiles is CORRUPT_JP2', async () => {
@@ -112,5 +113,6 @@ describe.skipIf(!tools)('sizes from the header are checked before allocating', (
     const err = (await decoder.info(src).catch((e: unknown) => e)) as S2Error;
     expect(err.code).toBe('CORRUPT_JP2');
     expect(err.message).toMatch(/declares 512 x 512 tiles; JPEG 2000 allows 1 to 65535/);
+    await src.close();
   });
 });
