@@ -28,6 +28,7 @@ const LABELLED = join(
 );
 const LABELS = join(SHARED_DATA, 'labelled-landsat7', 'reference_10m.tif');
 const KAPPAMASK = join(SHARED_DATA, 'kappamask-predictions');
+const ALCD_MASKS = join(T31TCJ, 'ref_inputs/Toulouse_31TCJ_20240305/In_data/Masks');
 
 type Maps = Array<{ loaded(): boolean; areTilesLoaded(): boolean; getZoom(): number }>;
 
@@ -114,6 +115,22 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio, first run and everyday u
     expect(written).not.toContain(sampleProductPath());
     expect(await overflowing(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'studio-sample-mask.png') });
+  });
+
+  it('refuses a vector reference of another place and says where it lies', async () => {
+    // The ALCD points are over T31TCJ (Toulouse); the sample is T31PGN (Benin/Nigeria).
+    await page.click('text=Vector reference…');
+    await page.fill('.modal input[aria-label="Path"]', ALCD_MASKS);
+    await page.click('.modal button[type="submit"]');
+    await page.waitForSelector('.modal .fs-list button:has-text("clouds_shadows.shp")');
+    await page.click('.modal button:has-text("Use this folder")');
+    const error = page.locator('[data-testid="error"]');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(
+      /does not overlap .*near 1\.\d\d E 43\.\d\d N.*near \d\.\d\d E 11\.\d\d N/,
+    );
+    expect(await page.locator('.layer-list li').count()).toBe(2);
+    await page.click('[data-testid="error"] button');
   });
 
   it('a product whose band files are damaged says why: banner, Scene panel, status bar once', async () => {
@@ -246,6 +263,8 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio, first run and everyday u
     });
     expect(fit.right).toBeLessThanOrEqual(fit.panelRight);
     expect(fit.scroll).toBeLessThanOrEqual(1);
+    // The screenshot shows the table and both charts.
+    await page.locator('[data-testid="metrics-table"]').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, 'studio-metrics-charts.png') });
     await page.click('[data-testid="metrics-wide"]');
     expect(await page.textContent('[data-testid="metrics-table-wide"]')).toMatch(/vs.*shadow/s);

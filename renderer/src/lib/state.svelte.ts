@@ -155,7 +155,7 @@ class AppState {
       this.selected = 'image';
       this.compare.other = [[], [], []];
       this.fit();
-      const problems = view.map.warnings.length + (view.entry.ok ? view.entry.warnings.length : 0);
+      const problems = view.map.warnings.length;
       this.status = `${view.map.productName} opened${problems ? `, with ${problems} warning${problems > 1 ? 's' : ''} (Scene panel)` : ''}.`;
       this.settings = await invoke('settings.update', {
         patch: {},
@@ -186,7 +186,10 @@ class AppState {
 
   /** Read errors (band files, tiles) of the open scene: what the map's banner says. */
   readProblems(): string[] {
-    return [...new Set([...(this.scene?.map.warnings ?? []), ...this.tileFailures])];
+    // The map's warnings repeat the product's own (its XML); those are warnings, not read errors.
+    const own = new Set(this.scene?.entry.ok ? this.scene.entry.warnings : []);
+    const read = (this.scene?.map.warnings ?? []).filter((w) => !own.has(w));
+    return [...new Set([...read, ...this.tileFailures])];
   }
 
   setRightWidth(px: number): void {
