@@ -2,14 +2,16 @@
  * Cloud-shadow detector benchmark at 20 m (5490 x 5490):
  *   1. a synthetic full-size scene, ~50 % cloud (blobby clouds at random heights with their shadows);
  *   2. the generated full-size L1C product, when built (`npm run fixtures -- --size full`): B04/B08/B11
- *      by `readReflectance` (jp2-level), clouds from MSK_CLASSI (opaque), sun angles from MTD_TL.xml.
+ *      by `readReflectance` (block average), clouds from MSK_CLASSI (opaque), sun angles from MTD_TL.xml.
+ * Each scene is timed with the default detector and with main's before issue 11 (flood fill + 3 px),
+ * both through detectShadowsAsync as the four-class pipeline calls it.
  *
  *   node --import tsx test/bench/shadow.bench.ts [--synthetic-only] [path/to/product.SAFE]
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectShadows } from '../../electron/core/masks/shadow/index.js';
-import type { ShadowInput, ShadowResult } from '../../electron/core/masks/shadow/types.js';
+import { detectShadows, detectShadowsAsync } from '../../electron/core/masks/shadow/index.js';
+import type { ShadowInput, ShadowOptions, ShadowResult } from '../../electron/core/masks/shadow/types.js';
 import { requireMask } from '../../electron/core/masks/adapters/product.js';
 import { openProduct } from '../../electron/core/scene/open.js';
 import { readClassRaster, readReflectance } from '../../electron/core/scene/reflectance.js';
@@ -32,9 +34,22 @@ function median(xs: number[]): number {
   return s.length ? (s[Math.floor(s.length / 2)] as number) : NaN;
 }
 
-function timed(input: ShadowInput): { res: ShadowResult; seconds: number; rssMb: number } {
+/** Main before issue 11: Fmask's flood-fill darkness, footprint AND candidates, 3 px dilation. */
+const BEFORE: ShadowOptions = {
+  darknessTest: 'flood-fill',
+  dilate: 3,
+  minOverlap: 1.01,
+  overlapRadius: 0,
+  edgeShadows: false,
+};
+
+/** As the four-class pipeline runs it (the async variant: flood fills on two threads). */
+async function timed(
+  input: ShadowInput,
+  opts: ShadowOptions = {},
+): Promise<{ res: ShadowResult; seconds: number; rssMb: number }> {
   const t0 = performance.now();
-  const res = detectShadows(input);
+  const res = await detectShadowsAsync(input, opts);
   const seconds = (performance.now() - t0) / 1000;
   return { res, seconds, rssMb: process.memoryUsage().rss / 2 ** 20 };
 }
@@ -69,12 +84,15 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const scene = makeScene({ width: n, height: n, sun: { zenith: 35, azimuth: 155 }, clouds, seed: 3 });
   const build = (performance.now() - t0) / 1000;
-  const s = timed(scene.input);
+  const s = await timed(scene.input);
   report(`synthetic ${n}² (built in ${build.toFixed(1)} s)`, scene.input, s.res, s.seconds, s.rssMb);
-  const noDilate = detectShadows(scene.input, { dilate: 0 });
+  const b = await timed(scene.input, BEFORE);
+  report(`synthetic ${n}², flood fill + 3 px (before)`, scene.input, b.res, b.seconds, b.rssMb);
+  const noDilate = detectShadows(scene.input, { ...BEFORE, dilate: 0 });
   console.log(
-    `\nsynthetic: IoU(shadow, truth) = ${iou(noDilate.shadow, scene.truth).toFixed(3)} without dilation, ` +
-      `${iou(s.res.shadow, scene.truth).toFixed(3)} with 3 px; truth ${((count(scene.truth) / n / n) * 100).toFixed(1)} %\n`,
+    `\nsynthetic: IoU(shadow, truth) = ${iou(s.res.shadow, scene.truth).toFixed(3)} (default); flood fill ` +
+      `${iou(noDilate.shadow, scene.truth).toFixed(3)} without dilation, ${iou(b.res.shadow, scene.truth).toFixed(3)} ` +
+      `with 3 px; truth ${((count(scene.truth) / n / n) * 100).toFixed(1)} %\n`,
   );
   if (args.includes('--synthetic-only')) return;
 
@@ -97,7 +115,7 @@ async function main(): Promise<void> {
     const stack = await readReflectance(product, {
       bands: ['B04', 'B08', 'B11'],
       resolution: 20,
-      coarsening: 'jp2-level',
+      coarsening: 'average',
     });
     const cls = await readClassRaster(product, requireMask(product, 'MSK_CLASSI'), {
       resolution: 20,
@@ -121,8 +139,10 @@ async function main(): Promise<void> {
       red,
       sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
     };
-    const p = timed(input);
+    const p = await timed(input);
     report(`${product.rootName} (read ${readS.toFixed(1)} s)`, input, p.res, p.seconds, p.rssMb);
+    const pb = await timed(input, BEFORE);
+    report(`${product.rootName}, flood fill + 3 px (before)`, input, pb.res, pb.seconds, pb.rssMb);
     console.log(`\nsun zenith ${sun.zenithMean.toFixed(2)}, azimuth ${sun.azimuthMean.toFixed(2)}`);
   } finally {
     await product.close();

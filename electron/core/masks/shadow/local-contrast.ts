@@ -108,19 +108,30 @@ export function backgroundMean(
   return out;
 }
 
-/** Bilinear weights over the corners that have a value (NaN corners dropped). */
+/** Bilinear weights over the corners that have a value (NaN corners dropped). No closures: hot loop. */
 function lerpNaN(a: number, b: number, c: number, d: number, wx: number, wy: number): number {
   let s = 0;
   let w = 0;
-  const add = (v: number, k: number): void => {
-    if (Number.isNaN(v) || k <= 0) return;
-    s += v * k;
+  let k = (1 - wx) * (1 - wy);
+  if (k > 0 && !Number.isNaN(a)) {
+    s += a * k;
     w += k;
-  };
-  add(a, (1 - wx) * (1 - wy));
-  add(b, wx * (1 - wy));
-  add(c, (1 - wx) * wy);
-  add(d, wx * wy);
+  }
+  k = wx * (1 - wy);
+  if (k > 0 && !Number.isNaN(b)) {
+    s += b * k;
+    w += k;
+  }
+  k = (1 - wx) * wy;
+  if (k > 0 && !Number.isNaN(c)) {
+    s += c * k;
+    w += k;
+  }
+  k = wx * wy;
+  if (k > 0 && !Number.isNaN(d)) {
+    s += d * k;
+    w += k;
+  }
   return w > 0 ? s / w : NaN;
 }
 
