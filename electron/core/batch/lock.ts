@@ -116,8 +116,9 @@ export async function acquireBatchLock(outDir: string): Promise<BatchLock> {
       throw writeError(err, path);
     }
     const moved = await readOwner(aside);
-    if (moved && current && moved.token !== current.token) {
-      // We moved a fresh lock another process made meanwhile: put it back and give way.
+    if (moved && moved.token !== current?.token) {
+      // We moved a lock another process made meanwhile (or finished writing late): put it back
+      // and give way.
       await link(aside, path).catch(() => undefined);
       await rm(aside, { force: true });
       throw lockedError(path, moved);

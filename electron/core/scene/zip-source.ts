@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, open as openFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { fileByteSource, memoryByteSource, type ByteSource } from '../raster/byte-source.js';
@@ -146,6 +146,8 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
       },
     });
     stream.on('error', (err: unknown) => guard.destroy(err instanceof Error ? err : new Error(String(err))));
+    // A refused or abandoned entry stops inflating at once.
+    guard.on('close', () => (stream as Readable).destroy());
     return stream.pipe(guard);
   };
 
