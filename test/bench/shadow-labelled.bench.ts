@@ -175,8 +175,7 @@ const VARIANTS: Record<string, ShadowOptions> = {
   'flood fill + 3 px dilation (before)': {
     darknessTest: 'flood-fill',
     dilate: 3,
-    minOverlap: 1.01,
-    overlapRadius: 0,
+    shapeOverlap: false,
     edgeShadows: false,
   },
   'local contrast + shape overlap (default)': {},

@@ -38,8 +38,7 @@ function median(xs: number[]): number {
 const BEFORE: ShadowOptions = {
   darknessTest: 'flood-fill',
   dilate: 3,
-  minOverlap: 1.01,
-  overlapRadius: 0,
+  shapeOverlap: false,
   edgeShadows: false,
 };
 

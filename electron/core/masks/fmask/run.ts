@@ -263,7 +263,16 @@ export async function runFmask(product: Product, opts: FmaskOptions = {}): Promi
         sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
         ...(view ? { view: { zenith: view.zenithMean, azimuth: view.azimuthMean } } : {}),
       },
-      { minHeight: 200, maxHeight: 12000, dilate: opts.shadowBuffer ?? 3, signal: opts.signal },
+      {
+        minHeight: 200,
+        maxHeight: 12000,
+        dilate: opts.shadowBuffer ?? 3,
+        // Fmask's own rules (the shared detector's defaults are tighter: see masks/shadow/index.ts).
+        darknessTest: 'flood-fill',
+        shapeOverlap: false,
+        edgeShadows: false,
+        signal: opts.signal,
+      },
     );
     shadow = r.shadow;
   }

@@ -162,16 +162,20 @@ function* run(
   const spread = Math.round(o.cloudDepth * Math.hypot(per.dcol, per.drow));
   // Clouds cut by the border: the rest of their silhouette, at the scene's typical height.
   const typical = typicalHeight(objects);
-  if (typical !== null) {
+  const regions = opts.shapeOverlap !== false;
+  if (regions && typical !== null) {
     const near = dilateSquare(cloudIn, width, height, o.overlapRadius);
     const cut = cutCloudSilhouettes(near, width, height, per, typical);
     for (let i = 0; i < n; i++) if (cut[i]) footprint[i] = 1;
   }
-  const shadow = acceptShadowObjects(candidates, footprint, width, height, {
-    overlapRadius: o.overlapRadius,
-    minOverlap: o.minOverlap,
-    reach: o.overlapRadius + spread,
-  });
+  // Fmask: the silhouette's pixels that are potential shadow, nothing else.
+  const shadow = regions
+    ? acceptShadowObjects(candidates, footprint, width, height, {
+        overlapRadius: o.overlapRadius,
+        minOverlap: o.minOverlap,
+        reach: o.overlapRadius + spread,
+      })
+    : Uint8Array.from(footprint, (f, i) => f & (candidates[i] as number));
   if (opts.edgeShadows !== false && typical !== null) {
     addEdgeShadows(candidates, shadow, width, height, per, typical);
   }

@@ -47,6 +47,11 @@ export interface ShadowOptions {
   contrastRadius?: number;
   /** Flood fill: darkness below the filled clear-sky level, reflectance, in both NIR and SWIR (Fmask: 0.02). */
   darkness?: number;
+  /**
+   * Keep whole dark regions that the silhouettes cover enough (default true); false: Fmask's rule,
+   * only the silhouette's own pixels that are potential shadow.
+   */
+  shapeOverlap?: boolean;
   /** Silhouettes are widened by this many pixels before their overlap with a dark region is measured. */
   overlapRadius?: number;
   /** A dark region is shadow when at least this fraction of it lies under the widened silhouettes. */

@@ -338,8 +338,7 @@ describe.skipIf(cases.length === 0)('real labelled scenes, with their hand-made 
         const before = score({
           darknessTest: 'flood-fill',
           dilate: 3,
-          minOverlap: 1.01,
-          overlapRadius: 0,
+          shapeOverlap: false,
           edgeShadows: false,
         });
         console.log(
