@@ -96,3 +96,30 @@ export function writeError(err: unknown, path: string): S2Error {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new S2Error('CANCELLED', 'The operation was cancelled.');
 }
+
+/**
+ * Settles with `work`, or rejects with CANCELLED as soon as the signal fires, even when `work`
+ * is stuck (a read from a hung network mount or a FIFO): the caller is told at once and the
+ * stuck step is left to finish on its own.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new S2Error('CANCELLED', 'The operation was cancelled.'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new S2Error('CANCELLED', 'The operation was cancelled.'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

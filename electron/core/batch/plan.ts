@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { S2Error, throwIfAborted } from '../errors.js';
+import { S2Error, throwIfAborted, untilAborted } from '../errors.js';
 import type { AdapterId } from '../masks/adapters/index.js';
 import { fmaskFileName, fmaskResolution } from '../masks/fmask/cog.js';
 import type { ModelCard } from '../models/card.js';
@@ -231,7 +231,7 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
   for (const entry of found) {
     const id = relative(work.folder, entry.path).split(sep).join('/') || basename(entry.path);
     throwIfAborted(signal);
-    const sizeBytes = await sizeOnDisk(entry.path, signal).catch((err: unknown) => {
+    const sizeBytes = await untilAborted(sizeOnDisk(entry.path, signal), signal).catch((err: unknown) => {
       if (signal?.aborted) throw err;
       return undefined;
     });

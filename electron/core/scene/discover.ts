@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S2Error, throwIfAborted, toS2Error } from '../errors.js';
+import { S2Error, throwIfAborted, toS2Error, untilAborted } from '../errors.js';
 import { openProduct } from './open.js';
 import { isProductXmlName } from './safe-locate.js';
 import type { DiscoveryEntry } from './types.js';
@@ -87,7 +87,7 @@ export async function discoverProducts(
 
   let found: Awaited<ReturnType<typeof findCandidates>>;
   try {
-    found = await findCandidates(folder, signal, opts.readdir ?? defaultReadDir);
+    found = await untilAborted(findCandidates(folder, signal, opts.readdir ?? defaultReadDir), signal);
   } catch (err) {
     if (err instanceof S2Error) throw err;
     throw new S2Error('NOT_FOUND', `${folder} cannot be read (${errnoText(err)}).`, {
@@ -135,7 +135,11 @@ export async function discoverProducts(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker));
+  // A product whose files hang (a stalled mount) must not hold back a cancel.
+  await untilAborted(
+    Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker)),
+    signal,
+  );
   throwIfAborted(signal);
   return [...results, ...problems];
 }

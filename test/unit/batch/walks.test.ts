@@ -72,6 +72,25 @@ describe.skipIf(!hasTool('opj_compress'))('batch folder walks', () => {
     expect(e2.code).toBe('CANCELLED');
   });
 
+  it('a cancel ends discovery even while a folder listing hangs (a stalled mount, injected)', async () => {
+    const ac = new AbortController();
+    let reached!: () => void;
+    const hanging = new Promise<void>((r) => (reached = r));
+    const found = discoverProducts(folder, {
+      signal: ac.signal,
+      readdir: async (dir) => {
+        if (!dir.endsWith('locked')) return readdir(dir, { withFileTypes: true });
+        reached();
+        return new Promise<never>(() => {}); // never answers
+      },
+    });
+    await hanging;
+    ac.abort();
+    const err = (await found.catch((e: unknown) => e)) as S2Error;
+    expect(err).toBeInstanceOf(S2Error);
+    expect(err.code).toBe('CANCELLED');
+  });
+
   it('an unreadable subfolder (injected EACCES) is one problem entry; the rest is listed', async () => {
     const found = await discoverProducts(folder, {
       readdir: async (dir) => {
