@@ -12,7 +12,14 @@
  * and their surroundings; it never invents a cloud far from anything the CNN suspects.
  */
 import { MASK_CLASS } from '../../models/card.js';
-import { computeFeatures, maxFilter, type FusionFeature, type FusionInputs } from './features.js';
+import {
+  FUSION_FEATURES,
+  featureIndex,
+  maxFilter,
+  pixelFeatures,
+  type FusionFeature,
+  type FusionInputs,
+} from './features.js';
 
 export interface FusionModel {
   features: FusionFeature[];
@@ -32,10 +39,20 @@ export interface FusionModel {
 }
 
 export interface FusionResult {
-  /** Fused cloud probability of each pixel (NaN where an input is missing). */
-  probability: Float32Array;
   /** Pixels turned clear -> cloud and cloud -> clear. */
   changed: { toCloud: number; toClear: number };
+}
+
+/** The model as one linear score over pixelFeatures' vector: z = bias + sum coef * x. */
+function linearScore(model: FusionModel): (x: Float64Array) => number {
+  const idx = model.features.map(featureIndex);
+  const coef = model.weights.map((w, f) => w / model.std[f]!);
+  const bias = model.bias - coef.reduce((a, c, f) => a + c * model.mean[f]!, 0);
+  return (x) => {
+    let z = bias;
+    for (let f = 0; f < idx.length; f++) z += coef[f]! * x[idx[f]!]!;
+    return z;
+  };
 }
 
 /** Fused probability of every pixel (NaN where a feature is missing). */
@@ -44,14 +61,14 @@ export function fusedProbability(
   model: FusionModel,
   pmax?: Float32Array,
 ): Float32Array {
-  const feats = computeFeatures(inputs, model.features, pmax);
   const n = inputs.width * inputs.height;
+  const max5 = pmax ?? maxFilter(inputs.probability, inputs.width, inputs.height, 2);
+  const score = linearScore(model);
+  const x = new Float64Array(FUSION_FEATURES.length);
   const out = new Float32Array(n);
-  const k = model.features.length;
   for (let i = 0; i < n; i++) {
-    let z = model.bias;
-    for (let f = 0; f < k; f++) z += (model.weights[f]! * (feats[f]![i]! - model.mean[f]!)) / model.std[f]!;
-    out[i] = 1 / (1 + Math.exp(-z));
+    pixelFeatures(inputs, max5, i, x);
+    out[i] = 1 / (1 + Math.exp(-score(x)));
   }
   return out;
 }
@@ -59,21 +76,32 @@ export function fusedProbability(
 /**
  * Applies the fused decision to a block's classes in place: clear (1) and cloud (2) pixels are
  * set from the fused probability; no data, semi-transparent and shadow are kept, and so is any
- * pixel whose features are incomplete (the CNN's class stands).
+ * pixel whose features are incomplete (the CNN's class stands). Pixels outside the gate stay as
+ * they are without computing their features (most of a clear scene).
  */
 export function fuseClouds(classes: Uint8Array, inputs: FusionInputs, model: FusionModel): FusionResult {
-  const pmax = maxFilter(inputs.probability, inputs.width, inputs.height, 2);
-  const probability = fusedProbability(inputs, model, pmax);
+  const { width, height } = inputs;
+  const max5 = maxFilter(inputs.probability, width, height, 2);
   const radius = model.gateRadius ?? 2;
-  const gateMax = radius === 2 ? pmax : maxFilter(inputs.probability, inputs.width, inputs.height, radius);
+  const gateMax = radius === 2 ? max5 : maxFilter(inputs.probability, width, height, radius);
+  const score = linearScore(model);
+  // q > threshold  <=>  z > logit(threshold): no exp per pixel.
+  const zCut = Math.log(model.threshold / (1 - model.threshold));
+  const x = new Float64Array(FUSION_FEATURES.length);
   let toCloud = 0;
   let toClear = 0;
   for (let i = 0; i < classes.length; i++) {
     const c = classes[i];
     if (c !== MASK_CLASS.clear && c !== MASK_CLASS.cloud) continue;
-    const q = probability[i]!;
-    if (Number.isNaN(q)) continue;
-    const cloud = q > model.threshold && gateMax[i]! >= model.gate;
+    const gateOpen = gateMax[i]! >= model.gate;
+    // Outside the gate nothing can become cloud; a CNN cloud there (only with gate > 0.5) clears.
+    let cloud = false;
+    if (gateOpen) {
+      pixelFeatures(inputs, max5, i, x);
+      const z = score(x);
+      if (Number.isNaN(z)) continue;
+      cloud = z > zCut;
+    }
     if (cloud && c === MASK_CLASS.clear) {
       classes[i] = MASK_CLASS.cloud;
       toCloud++;
@@ -82,5 +110,5 @@ export function fuseClouds(classes: Uint8Array, inputs: FusionInputs, model: Fus
       toClear++;
     }
   }
-  return { probability, changed: { toCloud, toClear } };
+  return { changed: { toCloud, toClear } };
 }
