@@ -247,6 +247,11 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
         threads: opts.threads,
         log: opts.log ?? ((): void => {}),
       }));
+    // A session opened here is released as soon as the CNN is done: ONNX Runtime's arena holds
+    // about 1.2 GB for a 1024 px tile, which the shadow step would otherwise sit on top of.
+    let released: Promise<void> | undefined;
+    const releaseOwn = (): Promise<void> =>
+      (released ??= opts.session ? Promise.resolve() : model.session.release());
     try {
       report('open', 1, 1, ends.open);
       let stage: 'cnn' | 'shadows' | 'write' = 'cnn';
@@ -277,7 +282,10 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
             onStage: (s) => {
               stage = s;
               opts.onStage?.(s);
-              if (s === 'shadows') report('shadows', 0, 1, ends.cnn);
+              if (s === 'shadows') {
+                void releaseOwn().catch(() => undefined); // awaited, and its error thrown, below
+                report('shadows', 0, 1, ends.cnn);
+              }
               if (s === 'write') report('write', 0, 1, ends.shadows);
             },
           });
@@ -314,7 +322,7 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
       report('done', 1, 1, 1);
       return out;
     } finally {
-      if (!opts.session) await model.session.release();
+      await releaseOwn();
     }
   } finally {
     await product.close();
