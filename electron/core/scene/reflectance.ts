@@ -1,6 +1,7 @@
 import { S2Error, throwIfAborted } from '../errors.js';
 import { fullWindow, intersectWindows, windowGrid, type Grid, type PixelWindow } from '../raster/grid.js';
 import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
+import type { SampleArray } from '../raster/jp2/types.js';
 import { resample, sourceWindowFor, type ResampleMethod } from '../raster/resample.js';
 import type { BandEntry, LayerName, Product, QiMaskEntry, Resolution, SpectralBand } from './types.js';
 
@@ -80,7 +81,23 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       const srcGrid = level === 0 ? fullGrid : productGrid(product, srcRes as Resolution);
       const srcWin = sourceWindowFor(window, req.resolution, srcRes, srcGrid, method);
       const dn = await decodeWindow(product, entry.path, fullGrid, srcWin, level, decoder, req.signal);
-      // Convert before resampling so averages and interpolation happen in reflectance.
+      if (method === 'average') {
+        // Average the stored numbers, then convert: the conversion is affine, so this is the
+        // mean reflectance, without a float copy of every fine pixel (4x the output at 20 m).
+        const mean = resample(
+          { data: dn, window: srcWin, resolution: srcRes },
+          window,
+          req.resolution,
+          method,
+          {
+            nodata: noData,
+          },
+        );
+        for (let i = 0; i < mean.length; i++) mean[i] = ((mean[i] as number) + offset) / q; // NaN stays NaN
+        throwIfAborted(req.signal);
+        return mean;
+      }
+      // Convert before interpolating so that no-data pixels are left out as NaN.
       const refl = new Float32Array(dn.length);
       for (let i = 0; i < dn.length; i++) {
         const v = dn[i] as number;
@@ -196,7 +213,7 @@ async function decodeWindow(
   level: number,
   decoder: Jp2Decoder,
   signal: AbortSignal | undefined,
-): Promise<ArrayLike<number>> {
+): Promise<SampleArray> {
   const src = await product.open(path);
   try {
     await checkSize(src.name, await decoder.info(src), grid);
