@@ -10,7 +10,12 @@ import { usableMemoryBytes } from '../../memory.js';
 import { CogWriter, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
-import { productGrid, readReflectance, type ReflectanceBand } from '../../scene/reflectance.js';
+import {
+  productGrid,
+  readReflectance,
+  type ReflectanceBand,
+  type ReflectanceStack,
+} from '../../scene/reflectance.js';
 import type { Product, Resolution } from '../../scene/types.js';
 import type { ModelCard } from '../card.js';
 import { classifier, softmaxInPlace } from './classify.js';
@@ -168,21 +173,34 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   let writeSeconds = 0;
   let tilesDone = 0;
 
+  // Every row a strip's tiles need (mirrored rows included), full window width. The next strip
+  // is read while the network and onStrip work on this one: decoding runs in the worker pool,
+  // so the main thread's own work (tiles in and out, the fused decision, the semi-transparent
+  // rule) no longer leaves the decoders idle.
+  const readStrip = (rowSpan: TileSpan): Promise<{ stack: ReflectanceStack; lo: number }> => {
+    const { lo, hi } = spanSourceRange(rowSpan, H);
+    const read = readReflectance(product, {
+      bands,
+      resolution,
+      window: { x: win.x, y: win.y + lo, width: W, height: hi - lo + 1 },
+      decoder: opts.decoder,
+      signal,
+      coarsening: opts.coarsening ?? 'average',
+    }).then((stack) => ({ stack, lo }));
+    read.catch(() => undefined); // awaited below; a strip never awaited (after an error) must not crash the process
+    return read;
+  };
+  let next = plan.rows[0] ? readStrip(plan.rows[0]) : undefined;
   try {
-    for (const rowSpan of plan.rows) {
+    for (let r = 0; r < plan.rows.length; r++) {
+      const rowSpan = plan.rows[r]!;
       throwIfAborted(signal);
-      // Read every row this strip's tiles need (mirrored rows included), full window width.
+      // readSeconds: how long the CNN waited for its input (reads overlapped with work are free).
       const t1 = now();
-      const { lo, hi } = spanSourceRange(rowSpan, H);
-      const stack = await readReflectance(product, {
-        bands,
-        resolution,
-        window: { x: win.x, y: win.y + lo, width: W, height: hi - lo + 1 },
-        decoder: opts.decoder,
-        signal,
-        coarsening: opts.coarsening ?? 'average',
-      });
+      const { stack, lo } = await next!;
       readSeconds += now() - t1;
+      const following = plan.rows[r + 1];
+      next = following ? readStrip(following) : undefined;
 
       const stripH = rowSpan.core1 - rowSpan.core0;
       const stripClasses = new Uint8Array(W * stripH);
@@ -252,6 +270,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     await probWriter?.finish();
     writeSeconds += now() - t4;
   } catch (err) {
+    await next?.catch(() => undefined); // let a read in flight end before the product closes
     await classWriter?.abort();
     await probWriter?.abort();
     throw err;
@@ -271,7 +290,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
 /**
  * Rough peak memory: one strip of float32 bands plus the decoded source rows behind it, the
  * strip's outputs, one batch of tiles in and out, and the network's activations (measured for
- * DL-L8S2-UV: about 0.8 GB for a 1024 px tile, scaled by area), plus what is kept in memory.
+ * DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled by area), plus
+ * what is kept in memory. Two strips are alive at once (one read ahead).
  */
 function estimateMemory(
   plan: TilePlan,
@@ -282,11 +302,11 @@ function estimateMemory(
   opts: PredictOptions,
 ): number {
   const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
-  const strip = C * W * stripRows * (4 + 2 * 4); // float32 bands + decode and resample buffers
+  const strip = C * W * stripRows * (2 * 4 + 2 * 2); // two float32 strips + decoded samples
   const outputs = W * stripRows * (1 + 4 * K) * 2;
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
   const batch = Math.max(1, opts.batch ?? 1);
-  const network = batch * tile * (4 * (C + K) + (0.8 * 2 ** 30) / (1024 * 1024));
+  const network = batch * tile * (4 * (C + K) + (1.1 * 2 ** 30) / (1024 * 1024));
   const kept = opts.keepInMemory ? W * H * (1 + 4 * K) : opts.keepClasses ? W * H : 0;
   return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
