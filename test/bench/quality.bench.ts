@@ -42,6 +42,12 @@ interface Setting {
 const SETTINGS: Setting[] = [
   { id: 'default', what: 'default four classes (defaults of this build)', resolutions: [10, 20], run: {} },
   {
+    id: 'tiles-512',
+    what: "default four classes, CNN on 512 px tiles instead of the card's 1024 (a smaller ONNX Runtime arena)",
+    resolutions: [10, 20],
+    run: { tileSize: 512 },
+  },
+  {
     id: 'no-fusion',
     what: 'four classes, CNN without the fused decision',
     resolutions: [10, 20],

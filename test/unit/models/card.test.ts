@@ -32,7 +32,7 @@ describe('model cards', () => {
     expect(six?.input.bands).toEqual(['B02', 'B03', 'B04', 'B08', 'B11', 'B12']);
     expect(six?.input.levels).toEqual(['L1C']);
     expect(six?.input.resolution).toBe(20);
-    expect(six?.tiling).toEqual({ size: 1024, multiple: 8, margin: 16, padding: 'reflect' });
+    expect(six?.tiling).toEqual({ size: 512, multiple: 8, margin: 16, padding: 'reflect' });
     expect(six?.output).toMatchObject({ kind: 'sigmoid', threshold: 0.5, classes: [2], otherwise: 1 });
     expect(six?.file.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
