@@ -131,6 +131,7 @@ export async function createSession(file: string, options: SessionOptions = {}):
         // page by page: on a 2-core CPU a 1024 px DL-L8S2-UV tile took 2.5 s (40 % of it system
         // time) against 0.45 s with the arena, over 20 tiles. The memory pattern on top of the
         // arena only adds a second, larger plan (RSS 1.9 GB instead of 1.2 GB) for no speed.
+        // test/bench/ort-options.bench.ts measures these settings.
         enableCpuMemArena: options.memoryArena ?? true,
         enableMemPattern: false,
       });
