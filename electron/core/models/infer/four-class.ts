@@ -12,6 +12,7 @@ import { detectShadowsAsync } from '../../masks/shadow/index.js';
 import { classNameItems } from '../../masks/schema.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
+import { resample, sourceWindowFor } from '../../raster/resample.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
 import type { FusionModel, SemiTransparentRule } from '../card.js';
@@ -53,6 +54,9 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   let semiSeconds = 0;
 
   opts.onStage?.('cnn');
+  // B10 (60 m) is read once for the whole window: read per strip, its decode queued behind the
+  // next strip's (read ahead) and held every strip up.
+  const cirrus = semiOn && hasB10 ? await readCirrus(product, opts, win, resolution) : null;
   const cnn = await predictProduct(product, {
     ...opts,
     classesOut: undefined,
@@ -70,7 +74,7 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
         semiSeconds += now() - t1;
         return;
       }
-      await semiTransparentStrip(product, opts, strip, win, resolution, bands, hasB10, rule);
+      await semiTransparentStrip(product, opts, strip, win, resolution, bands, cirrus, rule);
       semiSeconds += now() - t1;
     },
   });
@@ -160,6 +164,29 @@ function fuseStrip(strip: StripData, bands: readonly string[], model: FusionMode
   );
 }
 
+/** B10 over the window, at 60 m with the margin bilinear interpolation needs. */
+interface Cirrus {
+  data: Float32Array;
+  window: PixelWindow;
+}
+
+async function readCirrus(
+  product: Product,
+  opts: FourClassOptions,
+  win: PixelWindow,
+  resolution: Resolution,
+): Promise<Cirrus> {
+  const window = sourceWindowFor(win, resolution, 60, productGrid(product, 60), 'bilinear');
+  const read = await readReflectance(product, {
+    bands: ['B10'],
+    resolution: 60,
+    window,
+    decoder: opts.decoder,
+    signal: opts.signal,
+  });
+  return { data: read.data[0]!, window };
+}
+
 /** The semi-transparent rule on one strip, from the bands the CNN read (plus B10 on L1C). */
 async function semiTransparentStrip(
   product: Product,
@@ -168,15 +195,14 @@ async function semiTransparentStrip(
   win: PixelWindow,
   resolution: Resolution,
   bands: readonly string[],
-  hasB10: boolean,
+  cirrus: Cirrus | null,
   rule: SemiTransparentRule,
 ): Promise<void> {
   const n = strip.rows * strip.width;
   const off = (strip.y0 - strip.stackY0) * strip.width;
   const window = { x: win.x, y: win.y + strip.y0, width: strip.width, height: strip.rows };
   const wanted = ['B02', 'B03', 'B04', 'B08'] as const;
-  const missing = wanted.filter((b) => !bands.includes(b));
-  const extra = [...missing, ...(hasB10 ? (['B10'] as const) : [])];
+  const extra = wanted.filter((b) => !bands.includes(b));
   const read =
     extra.length > 0
       ? await readReflectance(product, {
@@ -188,6 +214,15 @@ async function semiTransparentStrip(
           signal: opts.signal,
         })
       : null;
+  // Interpolated exactly as readReflectance would (the same source pixels and weights).
+  const b10 = cirrus
+    ? resample(
+        { data: cirrus.data, window: cirrus.window, resolution: 60 },
+        window,
+        resolution,
+        resolution === 60 ? 'nearest' : 'bilinear',
+      )
+    : undefined;
   const band = (name: string): Float32Array | undefined => {
     const i = bands.indexOf(name);
     if (i >= 0) return strip.stack[i]!.subarray(off, off + n);
@@ -198,7 +233,7 @@ async function semiTransparentStrip(
     {
       classes: strip.classes,
       probability: strip.probabilities[0],
-      b10: band('B10'),
+      b10,
       blue: band('B02')!,
       green: band('B03')!,
       red: band('B04')!,
