@@ -37,6 +37,65 @@ function inputs(
 }
 
 describe('fusion features', () => {
+  it('maxFilter equals the brute-force window maximum for every radius and shape', () => {
+    let seed = 11;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const [w, h] of [
+      [1, 1],
+      [3, 2],
+      [17, 5],
+      [8, 31],
+      [40, 26],
+    ] as const)
+      for (const radius of [0, 1, 2, 3, 4, 6]) {
+        const src = Float32Array.from({ length: w * h }, () => (rand() < 0.15 ? NaN : rand()));
+        const got = maxFilter(src, w, h, radius);
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            let best = -Infinity;
+            for (let yy = Math.max(0, y - radius); yy <= Math.min(h - 1, y + radius); yy++)
+              for (let xx = Math.max(0, x - radius); xx <= Math.min(w - 1, x + radius); xx++) {
+                const v = src[yy * w + xx]!;
+                if (v > best) best = v;
+              }
+            expect(got[y * w + x], `${w}x${h} r${radius} at ${x},${y}`).toBe(best === -Infinity ? NaN : best);
+          }
+      }
+  });
+
+  it('maxFilter windows compose: the 13 x 13 maximum is the 9 x 9 maximum of the 5 x 5 one', () => {
+    const w = 37;
+    const h = 23;
+    const src = new Float32Array(w * h);
+    let seed = 7;
+    for (let i = 0; i < src.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      src[i] = seed % 11 === 0 ? NaN : (seed % 1000) / 1000;
+    }
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 9; x++) src[y * w + x] = NaN; // an all-NaN corner
+    const direct = maxFilter(src, w, h, 6);
+    const composed = maxFilter(maxFilter(src, w, h, 2), w, h, 4);
+    expect(Array.from(composed)).toEqual(Array.from(direct));
+    // And the direct one is the brute-force maximum.
+    for (const [x, y] of [
+      [0, 0],
+      [36, 22],
+      [18, 11],
+      [3, 20],
+    ] as const) {
+      let best = -Infinity;
+      for (let yy = Math.max(0, y - 6); yy <= Math.min(h - 1, y + 6); yy++)
+        for (let xx = Math.max(0, x - 6); xx <= Math.min(w - 1, x + 6); xx++) {
+          const v = src[yy * w + xx]!;
+          if (v > best) best = v;
+        }
+      expect(direct[y * w + x]).toBe(best === -Infinity ? NaN : Math.fround(best));
+    }
+  });
+
   it('maxFilter takes the window maximum, clamped at the edges, skipping NaN', () => {
     const src = Float32Array.from([
       0,

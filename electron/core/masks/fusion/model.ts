@@ -83,7 +83,14 @@ export function fuseClouds(classes: Uint8Array, inputs: FusionInputs, model: Fus
   const { width, height } = inputs;
   const max5 = maxFilter(inputs.probability, width, height, 2);
   const radius = model.gateRadius ?? 2;
-  const gateMax = radius === 2 ? max5 : maxFilter(inputs.probability, width, height, radius);
+  // A (2r+1)-window maximum is the (2r-3)-window maximum of the 5 x 5 one (clamped windows
+  // compose exactly): fewer passes than filtering the probability again.
+  const gateMax =
+    radius === 2
+      ? max5
+      : radius > 2
+        ? maxFilter(max5, width, height, radius - 2)
+        : maxFilter(inputs.probability, width, height, radius);
   const score = linearScore(model);
   // q > threshold  <=>  z > logit(threshold): no exp per pixel.
   const zCut = Math.log(model.threshold / (1 - model.threshold));
