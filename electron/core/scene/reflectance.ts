@@ -104,7 +104,15 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
         refl[i] = v === noData ? NaN : (v + offset) / q;
       }
       throwIfAborted(req.signal);
-      if (srcRes === req.resolution) return clipTo(refl, srcWin, window);
+      if (srcRes === req.resolution) {
+        // Inside the grid the source window is the window: no second copy.
+        const same =
+          srcWin.x === window.x &&
+          srcWin.y === window.y &&
+          srcWin.width === window.width &&
+          srcWin.height === window.height;
+        return same ? refl : clipTo(refl, srcWin, window);
+      }
       return resample({ data: refl, window: srcWin, resolution: srcRes }, window, req.resolution, method);
     }),
   );

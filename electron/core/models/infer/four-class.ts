@@ -270,16 +270,20 @@ class ShadowBands {
   }
 
   add(strip: StripData): void {
+    // The block column of every pixel column, once per strip rather than per pixel and band.
+    const col = new Int32Array(strip.width);
+    for (let x = 0; x < strip.width; x++) col[x] = Math.floor(x / this.k);
     for (const [name, sum] of this.sums) {
       const src = strip.stack[this.bands.indexOf(name)]!;
       const count = this.counts.get(name)!;
       const off = (strip.y0 - strip.stackY0) * strip.width;
       for (let r = 0; r < strip.rows; r++) {
         const row = Math.floor((strip.y0 + r) / this.k) * this.width;
+        const s0 = off + r * strip.width;
         for (let x = 0; x < strip.width; x++) {
-          const v = src[off + r * strip.width + x]!;
-          if (Number.isNaN(v)) continue;
-          const j = row + Math.floor(x / this.k);
+          const v = src[s0 + x]!;
+          if (v !== v) continue; // NaN: no data
+          const j = row + col[x]!;
           sum[j] = sum[j]! + v;
           count[j] = count[j]! + 1;
         }
