@@ -264,12 +264,21 @@ class ShadowBands {
     this.height = Math.ceil(winHeight / k);
     for (const b of ['B08', 'B11', 'B04', 'B03']) {
       if (!bands.includes(b)) continue;
-      this.sums.set(b, new Float32Array(this.width * this.height));
-      this.counts.set(b, new Uint8Array(this.width * this.height));
+      this.sums.set(b, new Float32Array(this.width * this.height).fill(k > 1 ? 0 : NaN));
+      // Same grid (k = 1): the strips' pixels are copied as they are, no counts needed.
+      if (k > 1) this.counts.set(b, new Uint8Array(this.width * this.height));
     }
   }
 
   add(strip: StripData): void {
+    if (this.k === 1) {
+      const off = (strip.y0 - strip.stackY0) * strip.width;
+      const n = strip.rows * strip.width;
+      for (const [name, sum] of this.sums) {
+        sum.set(strip.stack[this.bands.indexOf(name)]!.subarray(off, off + n), strip.y0 * this.width);
+      }
+      return;
+    }
     // The block column of every pixel column, once per strip rather than per pixel and band.
     const col = new Int32Array(strip.width);
     for (let x = 0; x < strip.width; x++) col[x] = Math.floor(x / this.k);
@@ -294,10 +303,12 @@ class ShadowBands {
   /** The gathered band (NaN where no valid pixel), or undefined when the model does not read it. */
   take(name: string): Float32Array | undefined {
     const sum = this.sums.get(name);
-    const count = this.counts.get(name);
-    if (!sum || !count) return undefined;
-    for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i]! / count[i]! : NaN;
+    if (!sum) return undefined;
     this.sums.delete(name);
+    const count = this.counts.get(name);
+    if (!count) return sum; // k = 1: the pixels themselves, NaN where no data
+    this.counts.delete(name);
+    for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i]! / count[i]! : NaN;
     return sum;
   }
 }

@@ -14,7 +14,9 @@ import type { DecodedRaster, DecodeRequest, Jp2Info, SampleArray } from './types
 export interface Jp2DecoderOptions extends PoolOptions {
   /**
    * Bytes of decoded tiles kept for reuse: tiles a request covers only in part (the ones the
-   * next strip of a product will ask for again). Default 256 MiB; 0 turns the cache off.
+   * next strip of a product will ask for again). Default 160 MiB: a strip of the default
+   * pipeline on a full tile leaves about 110 MiB of them (one row of tiles of each band it
+   * reads); the map's tiles keep their own caches. 0 turns the cache off.
    */
   tileCacheBytes?: number;
 }
@@ -74,7 +76,7 @@ export class Jp2Decoder {
 
   constructor(opts: Jp2DecoderOptions = {}) {
     this.pool = new DecodePool(opts);
-    this.cache = new TileCache(opts.tileCacheBytes ?? 256 * 2 ** 20);
+    this.cache = new TileCache(opts.tileCacheBytes ?? 160 * 2 ** 20);
   }
 
   /** Worker count of the pool. */
