@@ -70,13 +70,20 @@ export function maxFilter(src: Float32Array, width: number, height: number, radi
       const s = src[row + x]!;
       v[x + r] = s === s ? s : -Infinity;
     }
-    for (let p = 0, j = 0; p < n; p++, j = j === w - 1 ? 0 : j + 1) {
-      const a = v[p]!;
-      g[p] = j === 0 || a > g[p - 1]! ? a : g[p - 1]!;
-    }
-    for (let p = n - 1; p >= 0; p--) {
-      const a = v[p]!;
-      h[p] = p % w === w - 1 || p === n - 1 || a > h[p + 1]! ? a : h[p + 1]!;
+    for (let b0 = 0; b0 < n; b0 += w) {
+      const e = Math.min(n, b0 + w);
+      let m = -Infinity;
+      for (let p = b0; p < e; p++) {
+        const a = v[p]!;
+        if (a > m) m = a;
+        g[p] = m;
+      }
+      m = -Infinity;
+      for (let p = e - 1; p >= b0; p--) {
+        const a = v[p]!;
+        if (a > m) m = a;
+        h[p] = m;
+      }
     }
     for (let x = 0; x < width; x++) {
       const a = h[x]!;
@@ -85,50 +92,28 @@ export function maxFilter(src: Float32Array, width: number, height: number, radi
     }
   }
   // Columns, block by block of w padded rows: forward maxima of this block and the next, backward
-  // maxima of this block (3 w rows of memory, not the whole image twice).
+  // maxima of this block (3 w rows of memory, not the whole image twice). Padded row P is image
+  // row P - r; rows outside the image are -Infinity.
   const out = new Float32Array(src.length);
-  const blockRows = (b: number, into: Float32Array, forward: boolean): void => {
-    for (let k = 0; k < w; k++) {
-      const j = forward ? k : w - 1 - k;
-      const y = b * w + j - r; // padded row -> image row
-      const o = j * width;
-      const inside = y >= 0 && y < height;
-      const t = y * width;
-      if (k === 0) {
-        if (inside) into.set(tmp.subarray(t, t + width), o);
-        else into.fill(-Infinity, o, o + width);
-        continue;
-      }
-      const prev = forward ? o - width : o + width;
-      if (!inside) {
-        into.copyWithin(o, prev, prev + width);
-        continue;
-      }
-      for (let x = 0; x < width; x++) {
-        const a = tmp[t + x]!;
-        const m = into[prev + x]!;
-        into[o + x] = a > m ? a : m;
-      }
-    }
-  };
   let gCur = new Float32Array(w * width);
   let gNext = new Float32Array(w * width);
   const hCur = new Float32Array(w * width);
-  blockRows(0, gCur, true);
+  forwardBlock(tmp, width, height, r, w, 0, gCur);
   for (let b = 0; b * w < height; b++) {
-    blockRows(b, hCur, false);
-    blockRows(b + 1, gNext, true);
+    backwardBlock(tmp, width, height, r, w, b, hCur);
+    forwardBlock(tmp, width, height, r, w, b + 1, gNext);
     for (let j = 0; j < w; j++) {
       const i = b * w + j;
       if (i >= height) break;
       // The window of padded rows [i, i + 2r] ends in this block only when it is the block.
-      const gRow =
-        j + 2 * r < w ? gCur.subarray((j + 2 * r) * width) : gNext.subarray((j + 2 * r - w) * width);
-      const hRow = j * width;
+      const inCur = j + 2 * r < w;
+      const gArr = inCur ? gCur : gNext;
+      const gOff = (inCur ? j + 2 * r : j + 2 * r - w) * width;
+      const hOff = j * width;
       const o = i * width;
       for (let x = 0; x < width; x++) {
-        const a = hCur[hRow + x]!;
-        const c = gRow[x]!;
+        const a = hCur[hOff + x]!;
+        const c = gArr[gOff + x]!;
         const m = a > c ? a : c;
         out[o + x] = m === -Infinity ? NaN : m;
       }
@@ -138,6 +123,70 @@ export function maxFilter(src: Float32Array, width: number, height: number, radi
     gNext = swap;
   }
   return out;
+}
+
+/** Running maxima down block `b` of padded rows (see maxFilter) into `into` (w rows). */
+function forwardBlock(
+  tmp: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  w: number,
+  b: number,
+  into: Float32Array,
+): void {
+  for (let j = 0; j < w; j++) {
+    const y = b * w + j - r;
+    const o = j * width;
+    if (y < 0 || y >= height) {
+      if (j === 0) into.fill(-Infinity, o, o + width);
+      else into.copyWithin(o, o - width, o);
+      continue;
+    }
+    const t = y * width;
+    if (j === 0) {
+      into.set(tmp.subarray(t, t + width), o);
+      continue;
+    }
+    const prev = o - width;
+    for (let x = 0; x < width; x++) {
+      const a = tmp[t + x]!;
+      const m = into[prev + x]!;
+      into[o + x] = a > m ? a : m;
+    }
+  }
+}
+
+/** Running maxima up block `b` of padded rows (see maxFilter) into `into` (w rows). */
+function backwardBlock(
+  tmp: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  w: number,
+  b: number,
+  into: Float32Array,
+): void {
+  for (let j = w - 1; j >= 0; j--) {
+    const y = b * w + j - r;
+    const o = j * width;
+    if (y < 0 || y >= height) {
+      if (j === w - 1) into.fill(-Infinity, o, o + width);
+      else into.copyWithin(o, o + width, o + 2 * width);
+      continue;
+    }
+    const t = y * width;
+    if (j === w - 1) {
+      into.set(tmp.subarray(t, t + width), o);
+      continue;
+    }
+    const next = o + width;
+    for (let x = 0; x < width; x++) {
+      const a = tmp[t + x]!;
+      const m = into[next + x]!;
+      into[o + x] = a > m ? a : m;
+    }
+  }
 }
 
 /**
