@@ -77,8 +77,10 @@ describe("the repository's model catalogue", () => {
       expect(m.state).toBe('ready');
       expect(m.onnxPath).toBe(join(modelsDir(), id, `${id}.onnx`));
       expect(m.onnxPath).not.toContain(builtModelsDir());
-      expect(readFileSync(join(modelsDir(), id, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
-      expect(readFileSync(join(modelsDir(), id, 'NOTICE.md'), 'utf8')).toMatch(/Remote Sensing 13\(5\), 992/);
+      const notice = readFileSync(join(modelsDir(), id, 'NOTICE.md'), 'utf8');
+      expect(notice).toMatch(/^MIT License$/m);
+      expect(notice).toMatch(/Permission is hereby granted, free of charge/);
+      expect(notice).toMatch(/Remote Sensing 13\(5\), 992/);
     }
   });
 

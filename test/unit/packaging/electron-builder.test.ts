@@ -203,10 +203,12 @@ describe('build/electron-builder.yml', () => {
       return keep;
     };
     for (const id of ['dl-l8s2-uv-6b', 'dl-l8s2-uv-4b']) {
-      for (const f of [`${id}.onnx`, `${id}.onnx.sha256`, 'LICENSE', 'NOTICE.md']) {
+      for (const f of [`${id}.onnx`, `${id}.onnx.sha256`, 'NOTICE.md']) {
         expect(existsSync(join(ROOT, 'native-models', id, f)), `${id}/${f} is committed`).toBe(true);
         expect(selected(`${id}/${f}`), `${id}/${f} is shipped`).toBe(true);
       }
+      // The MIT licence travels inside the shipped NOTICE.md (upstream's LICENSE, verbatim).
+      expect(readFileSync(join(ROOT, 'native-models', id, 'NOTICE.md'), 'utf8')).toMatch(/^MIT License$/m);
     }
     expect(selected('build/dl-l8s2-uv-6b.onnx')).toBe(false);
     expect(selected('dl-l8s2-uv-6b/model.json')).toBe(false); // in app.asar through `files`
