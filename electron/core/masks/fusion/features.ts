@@ -98,10 +98,10 @@ export function maxFilter(src: Float32Array, width: number, height: number, radi
   let gCur = new Float32Array(w * width);
   let gNext = new Float32Array(w * width);
   const hCur = new Float32Array(w * width);
-  forwardBlock(tmp, width, height, r, w, 0, gCur);
+  blockMaxima(tmp, width, height, r, w, 0, 1, gCur);
   for (let b = 0; b * w < height; b++) {
-    backwardBlock(tmp, width, height, r, w, b, hCur);
-    forwardBlock(tmp, width, height, r, w, b + 1, gNext);
+    blockMaxima(tmp, width, height, r, w, b, -1, hCur);
+    blockMaxima(tmp, width, height, r, w, b + 1, 1, gNext);
     for (let j = 0; j < w; j++) {
       const i = b * w + j;
       if (i >= height) break;
@@ -125,66 +125,39 @@ export function maxFilter(src: Float32Array, width: number, height: number, radi
   return out;
 }
 
-/** Running maxima down block `b` of padded rows (see maxFilter) into `into` (w rows). */
-function forwardBlock(
+/**
+ * Running maxima through block `b` of padded rows (see maxFilter) into `into` (w rows): down the
+ * block (step 1) or up it (step -1).
+ */
+function blockMaxima(
   tmp: Float32Array,
   width: number,
   height: number,
   r: number,
   w: number,
   b: number,
+  step: 1 | -1,
   into: Float32Array,
 ): void {
-  for (let j = 0; j < w; j++) {
+  const first = step === 1 ? 0 : w - 1;
+  for (let k = 0; k < w; k++) {
+    const j = first + step * k;
     const y = b * w + j - r;
     const o = j * width;
-    if (y < 0 || y >= height) {
-      if (j === 0) into.fill(-Infinity, o, o + width);
-      else into.copyWithin(o, o - width, o);
-      continue;
-    }
-    const t = y * width;
-    if (j === 0) {
-      into.set(tmp.subarray(t, t + width), o);
-      continue;
-    }
-    const prev = o - width;
-    for (let x = 0; x < width; x++) {
-      const a = tmp[t + x]!;
-      const m = into[prev + x]!;
-      into[o + x] = a > m ? a : m;
-    }
-  }
-}
-
-/** Running maxima up block `b` of padded rows (see maxFilter) into `into` (w rows). */
-function backwardBlock(
-  tmp: Float32Array,
-  width: number,
-  height: number,
-  r: number,
-  w: number,
-  b: number,
-  into: Float32Array,
-): void {
-  for (let j = w - 1; j >= 0; j--) {
-    const y = b * w + j - r;
-    const o = j * width;
-    if (y < 0 || y >= height) {
-      if (j === w - 1) into.fill(-Infinity, o, o + width);
-      else into.copyWithin(o, o + width, o + 2 * width);
-      continue;
-    }
-    const t = y * width;
-    if (j === w - 1) {
-      into.set(tmp.subarray(t, t + width), o);
-      continue;
-    }
-    const next = o + width;
-    for (let x = 0; x < width; x++) {
-      const a = tmp[t + x]!;
-      const m = into[next + x]!;
-      into[o + x] = a > m ? a : m;
+    const prev = o - step * width; // the row before in the running direction
+    const inside = y >= 0 && y < height;
+    if (k === 0) {
+      if (inside) into.set(tmp.subarray(y * width, y * width + width), o);
+      else into.fill(-Infinity, o, o + width);
+    } else if (!inside) {
+      into.copyWithin(o, prev, prev + width);
+    } else {
+      const t = y * width;
+      for (let x = 0; x < width; x++) {
+        const a = tmp[t + x]!;
+        const m = into[prev + x]!;
+        into[o + x] = a > m ? a : m;
+      }
     }
   }
 }
