@@ -99,11 +99,15 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio, first run and everyday u
     await page.click('button[data-panel="run"]');
     await page.waitForSelector('#run-model option[value="dl-l8s2-uv-6b"]', { state: 'attached' });
     await page.click('#run-start');
+    // The run goes on while another panel is shown, and its mask still lands on the map.
+    await page.waitForSelector('[data-testid="run-progress"]');
+    await page.click('button[data-panel="scene"]');
+    await expect.poll(() => page.locator('.layer-list li').count(), { timeout: 60_000 }).toBe(2);
+    await page.click('button[data-panel="run"]');
     await page.waitForSelector('[data-testid="run-result"], section[aria-label="Run a model"] .error-text', {
       timeout: 60_000,
     });
     expect(await page.locator('section[aria-label="Run a model"] .error-text').allTextContents()).toEqual([]);
-    await expect.poll(() => page.locator('.layer-list li').count()).toBe(2);
     await expect.poll(() => tileRequests.some((u) => u.includes('/tiles/mask/'))).toBe(true);
     await mapsIdle(page);
     const seconds = (Date.now() - t0) / 1000;
