@@ -48,10 +48,12 @@ export function formatEntry(entry: DiscoveryEntry): string {
 }
 
 function formatName(format: ProductMetadata['format']): string {
+  if (format === 'THEIA_MUSCATE') return 'THEIA L2A (MAJA, GeoTIFF)';
   return format === 'SAFE_COMPACT' ? 'SAFE compact' : 'PDGS multi-granule';
 }
 
 function formatOffsets(m: ProductMetadata): string {
+  if (m.theia) return `${m.theia.reflectance} reflectance, no data ${m.noDataValue}`;
   const name = m.level === 'L1C' ? 'RADIO_ADD_OFFSET' : 'BOA_ADD_OFFSET';
   const values = new Set(Object.values(m.offsets));
   if (values.size === 1) return `${name} ${[...values][0]} (all bands)`;

@@ -14,6 +14,8 @@ export type S2ErrorCode =
   | 'BAD_METADATA'
   | 'UNKNOWN_BASELINE'
   | 'CORRUPT_JP2'
+  /** A GeoTIFF band or mask (THEIA products) that cannot be read. */
+  | 'CORRUPT_TIFF'
   | 'BAD_MODEL'
   | 'BAD_MODEL_CARD'
   | 'INVALID_ARGUMENT'

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { S2Error, throwIfAborted, toS2Error, untilAborted } from '../errors.js';
 import { openProduct } from './open.js';
 import { isProductXmlName } from './safe-locate.js';
+import { isTheiaMtdName } from './theia/names.js';
 import type { DiscoveryEntry } from './types.js';
 
 const CONCURRENCY = 4;
@@ -14,7 +15,8 @@ export type ReadDir = (dir: string) => Promise<Dirent[]>;
 const defaultReadDir: ReadDir = (dir) => readdir(dir, { withFileTypes: true });
 
 /**
- * Candidate products under `folder`: .SAFE folders (not entered), zips, and loose product XMLs.
+ * Candidate products under `folder`: .SAFE folders (not entered), THEIA L2A folders (recognised by
+ * their *_MTD_ALL.xml), zips, and loose product XMLs.
  * A subfolder that cannot be read is listed in `unreadable` and the walk goes on; each folder
  * (device + inode) is entered once, so bind mounts or hard-linked loops cannot recurse forever.
  */
@@ -43,7 +45,7 @@ async function findCandidates(
     const xml = entries.find((e) => e.isFile() && isProductXmlName(e.name));
     // A folder holding a product XML is a product (a .SAFE or an unzipped one under another name).
     if (xml && dir !== folder) {
-      out.push(/\.SAFE$/i.test(dir) ? dir : join(dir, xml.name));
+      out.push(/\.SAFE$/i.test(dir) || isTheiaMtdName(xml.name) ? dir : join(dir, xml.name));
       return;
     }
     if (xml) out.push(join(dir, xml.name));
@@ -110,7 +112,7 @@ export async function discoverProducts(
   if (candidates.length === 0) {
     const error = new S2Error(
       'NOT_A_PRODUCT',
-      `${folder} contains no Sentinel-2 product (.SAFE folder, .zip or MTD_MSIL*.xml).`,
+      `${folder} contains no Sentinel-2 product (.SAFE folder, THEIA L2A folder, .zip or MTD_MSIL*.xml).`,
       {
         file: folder,
       },

@@ -5,6 +5,7 @@ import { parseProductXml, type ProductGranuleRef } from './metadata-product.js';
 import { parseTileXml } from './metadata-tile.js';
 import { baseOf, dirOf, type ProductFiles } from './product-files.js';
 import { locateProduct } from './safe-locate.js';
+import { readTheiaProduct } from './theia/open.js';
 import { parseXml } from './xml.js';
 import type { BandEntry, Granule, OpenOptions, Product, ProductMetadata } from './types.js';
 
@@ -104,13 +105,17 @@ async function readMetadata(
 
 /**
  * Opens a Sentinel-2 L1C or L2A product: a .SAFE folder, a .zip of one (read in place), or its
- * product XML. Everything comes from the metadata; missing band files become warnings.
+ * product XML; or a THEIA L2A product (MAJA, GeoTIFF bands: a folder, its zip or its
+ * *_MTD_ALL.xml). Everything comes from the metadata; missing band files become warnings.
  */
 export async function openProduct(path: string, opts: OpenOptions = {}): Promise<Product> {
-  const { files, productXml } = await locateProduct(path);
+  const { kind, files, productXml } = await locateProduct(path);
   let read: Awaited<ReturnType<typeof readMetadata>>;
   try {
-    read = await readMetadata(files, productXml, opts);
+    read =
+      kind === 'theia'
+        ? await readTheiaProduct(files, productXml, opts)
+        : await readMetadata(files, productXml, opts);
   } catch (err) {
     await files.close();
     throw err;
@@ -136,6 +141,7 @@ function bandLimit(
   const band = read.bands.find((b) => b.path === path);
   const grid = band ? read.metadata.grids[band.resolution] : undefined;
   if (!band || !grid) return {};
+  // GeoTIFF (THEIA) may be stored uncompressed, with strip tables: the same margin covers it.
   const raw = grid.width * grid.height * (band.name === 'TCI' ? 3 : 1) * 2;
   return { maxBytes: Math.ceil(raw * 1.25) + 2 ** 20 };
 }

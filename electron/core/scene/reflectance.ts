@@ -1,5 +1,7 @@
 import { S2Error, throwIfAborted } from '../errors.js';
 import { fullWindow, intersectWindows, windowGrid, type Grid, type PixelWindow } from '../raster/grid.js';
+import { bandDecoder, type RasterDecoder } from '../raster/band-decoder.js';
+import { isGeoTiffName } from '../raster/geotiff/decoder.js';
 import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
 import type { SampleArray } from '../raster/jp2/types.js';
 import { resample, sourceWindowFor, type ResampleMethod } from '../raster/resample.js';
@@ -51,7 +53,8 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       `Window ${JSON.stringify(window)} is outside the ${req.resolution} m grid (${grid.width} x ${grid.height}) of ${product.rootName}.`,
     );
   }
-  const decoder = req.decoder ?? getSharedDecoder();
+  // JPEG 2000 or GeoTIFF (THEIA), per file.
+  const decoder = bandDecoder(req.decoder ?? getSharedDecoder());
   const meta = product.metadata;
   const data = await Promise.all(
     req.bands.map(async (band) => {
@@ -68,7 +71,9 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       const fullGrid = productGrid(product, entry.resolution);
       let srcRes: number = entry.resolution;
       let level = 0;
-      while (req.coarsening === 'jp2-level' && req.resolution % (srcRes * 2) === 0) {
+      // Reduced levels are a JPEG 2000 feature: GeoTIFF bands are always block-averaged exactly.
+      const jp2Levels = req.coarsening === 'jp2-level' && !isGeoTiffName(entry.path);
+      while (jp2Levels && req.resolution % (srcRes * 2) === 0) {
         srcRes *= 2;
         level++;
       }
@@ -150,7 +155,7 @@ export async function readClassRaster(
   const method: ResampleMethod = srcRes <= req.resolution ? (req.method ?? 'mode') : 'nearest';
   const srcGrid = productGrid(product, srcRes);
   const srcWin = sourceWindowFor(window, req.resolution, srcRes, srcGrid, method);
-  const decoder = req.decoder ?? getSharedDecoder();
+  const decoder = bandDecoder(req.decoder ?? getSharedDecoder());
   const src = await product.open(entry.path);
   try {
     await checkSize(src.name, await decoder.info(src), srcGrid);
@@ -219,7 +224,7 @@ async function decodeWindow(
   grid: Grid,
   window: PixelWindow,
   level: number,
-  decoder: Jp2Decoder,
+  decoder: RasterDecoder,
   signal: AbortSignal | undefined,
 ): Promise<SampleArray> {
   const src = await product.open(path);
@@ -247,7 +252,7 @@ async function checkSize(name: string, info: { width: number; height: number }, 
   const res = Math.abs(grid.transform[1]);
   throw new S2Error(
     'BAD_METADATA',
-    `${name} is ${info.width} x ${info.height} px but the tile metadata (MTD_TL.xml) gives ${grid.width} x ${grid.height} px at ${res} m: the file was cut or does not belong to this product.`,
+    `${name} is ${info.width} x ${info.height} px but the product metadata (${/\.tiff?$/i.test(name) ? 'MTD_ALL.xml' : 'MTD_TL.xml'}) gives ${grid.width} x ${grid.height} px at ${res} m: the file was cut or does not belong to this product.`,
     { file: name, details: { file: [info.width, info.height], metadata: [grid.width, grid.height] } },
   );
 }
@@ -271,7 +276,7 @@ function clipTo(data: ArrayLike<number>, from: PixelWindow, to: PixelWindow): Fl
 async function inferResolution(product: Product, path: string, decoder?: Jp2Decoder): Promise<Resolution> {
   const src = await product.open(path);
   try {
-    const info = await (decoder ?? getSharedDecoder()).info(src);
+    const info = await bandDecoder(decoder ?? getSharedDecoder()).info(src);
     const g10 = productGrid(product, 10);
     const res = Math.round((g10.width * 10) / info.width);
     if (res !== 10 && res !== 20 && res !== 60) {

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { S2Error } from '../errors.js';
 import { folderProductFiles } from './folder-source.js';
 import { baseOf, dirOf, type ProductFiles } from './product-files.js';
+import { isTheiaMtdName } from './theia/names.js';
 import { openZipArchive } from './zip-source.js';
 
 /**
@@ -11,23 +12,33 @@ import { openZipArchive } from './zip-source.js';
  */
 export const PRODUCT_XML = /^(MTD_MSIL(1B|1C|2A)|S2[A-D_]_\w*MTD_(SAFL(1B|1C|2A)|L1B)\w*)\.xml$/i;
 
-const EXPECTED = 'MTD_MSIL1C.xml, MTD_MSIL2A.xml or a legacy S2x_OPER_MTD_SAFL1C*.xml';
+const EXPECTED =
+  'MTD_MSIL1C.xml, MTD_MSIL2A.xml, a legacy S2x_OPER_MTD_SAFL1C*.xml, or a THEIA L2A *_MTD_ALL.xml';
+
+/** A THEIA product folder name: SENTINEL2A_20180405-105843-555_L2A_T31TCJ_C_V2-2. */
+const THEIA_FOLDER = /^SENTINEL2[A-D]_\d{8}-\d{6}-\d{3}_L2A_/i;
 
 /** Where a product's files are, and which of them is its product-level metadata. */
 export interface LocatedProduct {
+  /** ESA SAFE (MTD_MSIL*.xml + granule MTD_TL.xml) or THEIA MUSCATE (*_MTD_ALL.xml). */
+  kind: 'safe' | 'theia';
   files: ProductFiles;
   /** Path of the product XML, relative to the product root. */
   productXml: string;
 }
 
 export function isProductXmlName(name: string): boolean {
-  return PRODUCT_XML.test(name);
+  return PRODUCT_XML.test(name) || isTheiaMtdName(name);
+}
+
+function kindOf(xml: string): LocatedProduct['kind'] {
+  return isTheiaMtdName(xml) ? 'theia' : 'safe';
 }
 
 /** Prefers MTD_MSIL*.xml when a folder holds several candidates. */
 function pickProductXml(names: string[]): string | undefined {
   const hits = names.filter(isProductXmlName).sort();
-  return hits.find((n) => /^MTD_MSIL/i.test(n)) ?? hits[0];
+  return hits.find((n) => /^MTD_MSIL/i.test(n)) ?? hits.find((n) => PRODUCT_XML.test(n)) ?? hits[0];
 }
 
 async function locateFolder(folder: string, depth = 0): Promise<LocatedProduct> {
@@ -38,9 +49,11 @@ async function locateFolder(folder: string, depth = 0): Promise<LocatedProduct> 
     });
   }
   const xml = pickProductXml(entries.filter((e) => e.isFile()).map((e) => e.name));
-  if (xml) return { files: await folderProductFiles(folder), productXml: xml };
-  // A folder a .SAFE was unzipped into: open the one product inside.
-  const safes = entries.filter((e) => e.isDirectory() && /\.SAFE$/i.test(e.name));
+  if (xml) return { kind: kindOf(xml), files: await folderProductFiles(folder), productXml: xml };
+  // A folder a .SAFE (or a THEIA product) was unzipped into: open the one product inside.
+  const safes = entries.filter(
+    (e) => e.isDirectory() && (/\.SAFE$/i.test(e.name) || THEIA_FOLDER.test(e.name)),
+  );
   if (safes.length === 1 && depth === 0 && safes[0]) return locateFolder(join(folder, safes[0].name), 1);
   if (safes.length > 1) {
     throw new S2Error(
@@ -83,7 +96,7 @@ async function locateZip(zipPath: string): Promise<LocatedProduct> {
     readText: (p) => zip.readText(inner(p)),
     close: () => zip.close(),
   };
-  return { files, productXml: baseOf(full) };
+  return { kind: kindOf(full), files, productXml: baseOf(full) };
 }
 
 /** Finds the product behind what the user picked: a .SAFE folder, a .zip, or the product XML itself. */
@@ -97,13 +110,15 @@ export async function locateProduct(path: string): Promise<LocatedProduct> {
   if (st.isDirectory()) return locateFolder(path);
   const name = basename(path);
   if (/\.zip$/i.test(name)) return locateZip(path);
-  if (isProductXmlName(name)) return { files: await folderProductFiles(dirname(path)), productXml: name };
+  if (isProductXmlName(name)) {
+    return { kind: kindOf(name), files: await folderProductFiles(dirname(path)), productXml: name };
+  }
   const hint = /MTD_TL|_MTD_L[12][ABC]_TL/i.test(name)
     ? ' It is a granule (tile) metadata file: open the product folder or its product XML instead.'
     : '';
   throw new S2Error(
     'NOT_A_PRODUCT',
-    `${path} is not a Sentinel-2 product (expected a .SAFE folder, a .zip or ${EXPECTED}).${hint}`,
+    `${path} is not a Sentinel-2 product (expected a .SAFE folder, a THEIA L2A folder, a .zip or ${EXPECTED}).${hint}`,
     {
       file: path,
     },

@@ -59,7 +59,14 @@ export type QiMaskKind =
   | 'MSK_CLDPRB' // L2A cloud probability 0..100 (20 m and 60 m)
   | 'MSK_SNWPRB' // L2A snow probability 0..100
   | 'MSK_DETFOO' // detector footprint, per band
-  | 'MSK_QUALIT'; // per-band quality masks (baseline >= 04.00)
+  | 'MSK_QUALIT' // per-band quality masks (baseline >= 04.00)
+  // THEIA / MAJA L2A (GeoTIFF, MASKS/ folder), at R1 = 10 m and R2 = 20 m:
+  | 'MAJA_CLM' // cloud mask, 8 bits (masks/adapters/maja.ts)
+  | 'MAJA_EDG' // edge mask: 1 outside the image (no data)
+  | 'MAJA_MG2' // geophysical mask, 8 bits: water, clouds, snow, shadows, topography, sun
+  | 'MAJA_SAT' // saturation, one bit per band
+  | 'MAJA_DFP' // defective pixels, one bit per band
+  | 'MAJA_IAB'; // where water vapour and AOT were interpolated
 
 export interface QiMaskEntry {
   kind: QiMaskKind;
@@ -67,7 +74,7 @@ export interface QiMaskEntry {
   band?: SpectralBand;
   /** Resolution where it is fixed by the product (CLDPRB/SNWPRB 20/60 m, MSK_CLASSI 60 m). */
   resolution?: Resolution;
-  format: 'jp2' | 'gml';
+  format: 'jp2' | 'gml' | 'tif';
   path: string;
 }
 
@@ -112,7 +119,13 @@ export interface ProductMetadata {
   productName: string;
   mission: Mission;
   level: ProcessingLevel;
-  format: 'SAFE_COMPACT' | 'PDGS_MULTI_GRANULE';
+  /**
+   * How the product is stored: ESA SAFE (JPEG 2000 bands, MTD_MSIL*.xml + MTD_TL.xml), or THEIA's
+   * MUSCATE format (MAJA L2A: GeoTIFF bands, *_MTD_ALL.xml; see scene/theia/).
+   */
+  format: 'SAFE_COMPACT' | 'PDGS_MULTI_GRANULE' | 'THEIA_MUSCATE';
+  /** THEIA products only: which reflectance the bands are (see scene/theia/open.ts). */
+  theia?: TheiaInfo;
   /** ISO 8601 (PRODUCT_START_TIME / SENSING_TIME). */
   sensingTime: string;
   /** The tile of the selected granule, e.g. '31TCJ'. */
@@ -146,6 +159,16 @@ export interface ProductMetadata {
   granule: Granule;
 }
 
+/** What only a THEIA (MUSCATE) product has. */
+export interface TheiaInfo {
+  /** FRE: flat reflectance (slope-corrected, the default); SRE: surface reflectance. */
+  reflectance: 'FRE' | 'SRE';
+  /** PRODUCT_VERSION, e.g. '2.2' (also in the folder name: _V2-2). */
+  productVersion: string;
+  /** PLATFORM as written, e.g. 'SENTINEL2A'. */
+  platform: string;
+}
+
 /** An opened product (one granule of it). Holds open file handles until close(). */
 export interface Product {
   /** What the user opened (folder, zip or XML path). */
@@ -165,6 +188,8 @@ export interface Product {
 export interface OpenOptions {
   /** For multi-granule products: which granule (folder id or tile id). Default: the first. */
   granule?: string;
+  /** THEIA products: read the flat (FRE, default) or the surface (SRE) reflectance. */
+  theiaReflectance?: 'FRE' | 'SRE';
 }
 
 /** One result of folder discovery: an opened-and-summarised product, or why it could not be. */
