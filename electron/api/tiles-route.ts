@@ -4,6 +4,7 @@
  */
 import { toS2Error } from '../core/errors.js';
 import type { TileService } from '../core/tiles/index.js';
+import { parseTileUrl, TileUrlError, type TileRequest } from './tile-url.js';
 
 export interface TileResponse {
   status: number;
@@ -14,22 +15,6 @@ export interface TileResponse {
 }
 
 const EMPTY = { status: 204, type: 'text/plain', body: '' } as const;
-
-function parseRgb(s: string | null): Record<number, [number, number, number]> | undefined {
-  if (!s) return undefined;
-  const out: Record<number, [number, number, number]> = {};
-  for (const part of s.split(',')) {
-    const [id, hex] = part.split(':');
-    if (id === undefined || !hex || !/^[0-9a-f]{6}$/i.test(hex)) continue;
-    out[Number(id)] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-  }
-  return out;
-}
-
-function triple(s: string | null, fallback: number): [number, number, number] {
-  const v = (s ?? '').split(',').map(Number);
-  return [0, 1, 2].map((i) => (Number.isFinite(v[i]) ? v[i]! : fallback)) as [number, number, number];
-}
 
 /**
  * `path` is e.g. 'image/<scene>/12/2071/1500.png'; `query` the URL's search parameters. A tile
@@ -64,37 +49,20 @@ function safeDecode(s: string): string {
 }
 
 async function render(tiles: TileService, path: string, query: URLSearchParams): Promise<TileResponse> {
-  const parts = path.replace(/^\/+/, '').split('/').map(decodeURIComponent);
-  const last = parts.pop() ?? '';
-  const m = /^(\d+)\.png$/.exec(last);
-  if (!m) return { status: 404, type: 'text/plain', body: `Not a tile: ${path}` };
-  const y = Number(m[1]);
-  const x = Number(parts.pop());
-  const z = Number(parts.pop());
-  if (![x, y, z].every(Number.isInteger))
-    return { status: 404, type: 'text/plain', body: `Not a tile: ${path}` };
-  const [kind, a, b] = parts;
-  let png: Buffer | null;
-  if (kind === 'image' && a) {
-    const bands = (query.get('bands') ?? 'B04,B03,B02').split(',') as [string, string, string];
-    png = await tiles.imageTile(a, z, x, y, {
-      bands,
-      min: triple(query.get('min'), 0),
-      max: triple(query.get('max'), 0.3),
-      gamma: Number(query.get('gamma') ?? 1) || 1,
-    });
-  } else if (kind === 'mask' && a) {
-    const classes = query.get('classes');
-    const colours = parseRgb(query.get('colours'));
-    png = await tiles.maskTile(a, z, x, y, {
-      ...(classes !== null ? { visibleClasses: classes ? classes.split(',').map(Number) : [] } : {}),
-      ...(colours ? { colours } : {}),
-    });
-  } else if (kind === 'diff' && a && b) {
-    png = await tiles.differenceTile(a, b, z, x, y);
-  } else {
-    return { status: 404, type: 'text/plain', body: `Unknown tile layer: ${path}` };
+  let req: TileRequest;
+  try {
+    req = parseTileUrl(path, query);
+  } catch (err) {
+    if (err instanceof TileUrlError) return { status: 404, type: 'text/plain', body: err.message };
+    throw err;
   }
+  const { z, x, y } = req;
+  const png =
+    req.kind === 'image'
+      ? await tiles.imageTile(req.sceneId, z, x, y, req.style)
+      : req.kind === 'mask'
+        ? await tiles.maskTile(req.layerId, z, x, y, req.style)
+        : await tiles.differenceTile(req.a, req.b, z, x, y);
   if (!png) return EMPTY;
   return { status: 200, type: 'image/png', body: png };
 }

@@ -1,44 +1,41 @@
 /** Tile URL templates for each layer kind; the query string carries the style so caches key on it. */
+import { hex, tileUrlPath, type Rgb3, type TileLayerRef } from '../../../electron/api/tile-url';
 import { withToken } from './api';
 import type { Layer } from './state.svelte';
 
-/** 'rrggbb' of an RGB triple. */
-export const hex = (c: readonly number[]): string => c.map((v) => v.toString(16).padStart(2, '0')).join('');
+export { hex };
 
 /** The template for a layer, with the web host's token (MapLibre's tile requests cannot set a header). */
 export function tileUrl(base: string, sceneId: string, layer: Layer): string {
-  const url = styleUrl(base, sceneId, layer);
-  return url ? withToken(url) : url;
-}
-
-function styleUrl(base: string, sceneId: string, layer: Layer): string {
+  const ref = tileLayer(sceneId, layer);
+  if (!ref) return '';
   // Absolute, so MapLibre's workers resolve it the same way as the page.
   const root = new URL(base.endsWith('/') ? base : `${base}/`, location.href).href;
+  return withToken(root + tileUrlPath(ref));
+}
+
+function tileLayer(sceneId: string, layer: Layer): TileLayerRef | null {
   switch (layer.kind) {
-    case 'image': {
-      const q = new URLSearchParams({
-        bands: layer.bands.join(','),
-        min: layer.min.map((v) => v.toFixed(4)).join(','),
-        max: layer.max.map((v) => v.toFixed(4)).join(','),
-        gamma: layer.gamma.toFixed(2),
-      });
-      return `${root}image/${encodeURIComponent(sceneId)}/{z}/{x}/{y}.png?${q.toString()}`;
-    }
+    case 'image':
+      return {
+        kind: 'image',
+        sceneId,
+        style: { bands: layer.bands, min: [...layer.min], max: [...layer.max], gamma: layer.gamma },
+      };
     case 'mask':
-    case 'probability': {
-      const q = new URLSearchParams({
-        classes: layer.classes
-          .filter((c) => c.visible)
-          .map((c) => c.id)
-          .join(','),
-        colours: layer.classes.map((c) => `${c.id}:${hex(c.colour)}`).join(','),
-      });
-      return `${root}mask/${encodeURIComponent(layer.layerId)}/{z}/{x}/{y}.png?${q.toString()}`;
-    }
+    case 'probability':
+      return {
+        kind: 'mask',
+        layerId: layer.layerId,
+        style: {
+          visibleClasses: layer.classes.filter((c) => c.visible).map((c) => c.id),
+          colours: Object.fromEntries(layer.classes.map((c) => [c.id, [...c.colour] as Rgb3])),
+        },
+      };
     case 'difference':
-      return `${root}diff/${encodeURIComponent(layer.a)}/${encodeURIComponent(layer.b)}/{z}/{x}/{y}.png`;
+      return { kind: 'diff', a: layer.a, b: layer.b };
     case 'vector':
-      return '';
+      return null;
   }
 }
 
