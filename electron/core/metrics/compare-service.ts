@@ -301,7 +301,7 @@ async function loadRef(ref: MaskRef, common: LoadMaskOptions): Promise<SchemaMas
 
 /**
  * The product's own cloud masks: SCL and, from baseline 04.00 on, MSK_CLASSI for L2A; MSK_CLASSI
- * (or the legacy GML mask) for L1C.
+ * (or the legacy GML mask) for L1C; MAJA's CLM for THEIA L2A.
  */
 export async function productMasks(path: string, common: LoadMaskOptions = {}): Promise<SchemaMask[]> {
   const { preset: _preset, ...opts } = common;
@@ -312,10 +312,16 @@ export async function productMasks(path: string, common: LoadMaskOptions = {}): 
     if (product.bands.some((b) => b.name === 'SCL')) ids.push('scl');
     if (kinds.has('MSK_CLASSI')) ids.push('msk-classi');
     else if (kinds.has('MSK_CLOUDS_GML')) ids.push('msk-clouds-gml');
+    // THEIA L2A: MAJA's cloud mask (its MG2 is a geophysical layer, compared only when named).
+    if (kinds.has('MAJA_CLM')) ids.push('maja');
     if (ids.length === 0) {
-      throw new S2Error('MISSING_FILE', `${path} has no SCL, MSK_CLASSI or MSK_CLOUDS mask to compare.`, {
-        file: path,
-      });
+      throw new S2Error(
+        'MISSING_FILE',
+        `${path} has no SCL, MSK_CLASSI, MSK_CLOUDS or MAJA CLM mask to compare.`,
+        {
+          file: path,
+        },
+      );
     }
     const out: SchemaMask[] = [];
     for (const adapter of ids) out.push(await loadMask(path, { ...opts, adapter, product }));

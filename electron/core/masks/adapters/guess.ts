@@ -2,8 +2,9 @@
  * Guessing the adapter of a mask file when the caller names none. In order:
  *   1. a table or preset given                          -> 'table'
  *   2. a product (folder, .SAFE, .zip, MTD_*.xml)       -> L2A 'scl'; L1C 'msk-classi', or
- *                                                          'msk-clouds-gml' on baselines < 04.00
- *   3. the file name: *.gml -> msk-clouds-gml; SCL -> scl; MSK_CLDPRB / _CLD_20m -> msk-cldprb;
+ *                                                          'msk-clouds-gml' on baselines < 04.00;
+ *                                                          THEIA L2A (*_MTD_ALL.xml) 'maja'
+ *   3. the file name: *_CLM_R1/R2.tif -> maja; *_MG2_R1/R2.tif -> maja-mg2; *.gml -> msk-clouds-gml; SCL -> scl; MSK_CLDPRB / _CLD_20m -> msk-cldprb;
  *      fmask5 -> fmask5; fmask / cfmask -> fmask4; kappamask / km_ or prediction.png -> kappamask
  *      (PNG: kappamask-png); s2cloudless / cloud_prob / CLP -> s2cloudless
  *   4. the values (first band): PNG with only {3, 20, 66, 129, 192, 255} -> kappamask-png;
@@ -30,7 +31,7 @@ export interface Guess {
 
 /** Whether a path is a product rather than a raster file. */
 export async function isProductPath(file: string): Promise<boolean> {
-  if (/\.(safe|zip)$/i.test(file) || /MTD_MSIL\w+\.xml$/i.test(file)) return true;
+  if (/\.(safe|zip)$/i.test(file) || /MTD_MSIL\w+\.xml$|_MTD_ALL\.xml$/i.test(file)) return true;
   try {
     return (await stat(file)).isDirectory();
   } catch {
@@ -41,6 +42,8 @@ export async function isProductPath(file: string): Promise<boolean> {
 export function guessFromName(file: string): AdapterId | null {
   const name = basename(file);
   const png = /\.png$/i.test(name);
+  if (/_CLM_R\d\.tiff?$/i.test(name)) return 'maja';
+  if (/_MG2_R\d\.tiff?$/i.test(name)) return 'maja-mg2';
   if (/\.gml$/i.test(name)) return 'msk-clouds-gml';
   if (/(^|[_.-])SCL([_.-]|$)/i.test(name)) return 'scl';
   if (/MSK_CLDPRB|(^|_)CLD_\d\dm/i.test(name)) return 'msk-cldprb';

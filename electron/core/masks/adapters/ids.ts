@@ -9,6 +9,8 @@ export const ADAPTER_IDS = [
   'kappamask',
   'kappamask-png',
   's2cloudless',
+  'maja',
+  'maja-mg2',
   'table',
   'studio',
 ] as const;

@@ -11,6 +11,7 @@ import { fmask4FromFile, fmask5FromFile } from './fmask.js';
 import { guessAdapter, isProductPath } from './guess.js';
 import { isAdapterId, type AdapterId } from './ids.js';
 import { kappamaskFromFile, kappamaskPngFromFile } from './kappamask.js';
+import { majaFromFile, majaFromProduct, majaMg2FromFile, majaMg2FromProduct } from './maja.js';
 import { cldprbFromFile, cldprbFromProduct } from './msk-cldprb.js';
 import { mskClassiFromProduct } from './msk-classi.js';
 import { mskCloudsFromGml } from './msk-clouds-gml.js';
@@ -37,6 +38,7 @@ export { CLDPRB_CLOUD, CLDPRB_SEMI } from './msk-cldprb.js';
 export { FMASK4_TABLE, FMASK5_TABLE } from './fmask.js';
 export { KAPPAMASK_TABLE, KAPPAMASK_PNG_TABLE } from './kappamask.js';
 export { S2CLOUDLESS_THRESHOLD } from './s2cloudless.js';
+export { MAJA_CLM_BITS, MAJA_CLM_TABLE, MAJA_MG2_BITS, MAJA_MG2_TABLE, readMg2Bits } from './maja.js';
 export { loadTablePreset, saveTablePreset, validatePreset, type TablePreset } from './table.js';
 export { registerCrs } from './crs.js';
 export { guessAdapter } from './guess.js';
@@ -100,22 +102,42 @@ export const ADAPTERS: Readonly<Record<AdapterId, MaskAdapter>> = {
     load: kappamaskPngFromFile,
   },
   s2cloudless: { id: 's2cloudless', name: 's2cloudless', input: 'raster', load: s2cloudlessFromFile },
+  maja: {
+    id: 'maja',
+    name: 'MAJA CLM',
+    input: 'raster-or-product',
+    load: (f, o) => rasterOrProduct(f, o, majaFromFile, majaFromProduct),
+  },
+  'maja-mg2': {
+    id: 'maja-mg2',
+    name: 'MAJA MG2',
+    input: 'raster-or-product',
+    load: (f, o) => rasterOrProduct(f, o, majaMg2FromFile, majaMg2FromProduct),
+  },
   table: { id: 'table', name: 'user table', input: 'raster', load: tableFromFile },
   studio: { id: 'studio', name: 'S2 Cloud Studio', input: 'raster', load: studioFromFile },
 };
 
-/** The product-level default: L2A -> SCL; L1C -> MSK_CLASSI, or the GML mask on old baselines. */
+/**
+ * The product-level default: L2A -> SCL; L1C -> MSK_CLASSI, or the GML mask on old baselines;
+ * THEIA L2A -> MAJA's CLM.
+ */
 async function guessProductAdapter(file: string): Promise<{ adapter: AdapterId; product: Product }> {
   const product = await openProduct(file);
   const kinds = new Set(product.masks.map((m) => m.kind));
+  if (kinds.has('MAJA_CLM')) return { adapter: 'maja', product };
   if (product.metadata.level === 'L2A' && product.bands.some((b) => b.name === 'SCL'))
     return { adapter: 'scl', product };
   if (kinds.has('MSK_CLASSI')) return { adapter: 'msk-classi', product };
   if (kinds.has('MSK_CLOUDS_GML')) return { adapter: 'msk-clouds-gml', product };
   await product.close();
-  throw new S2Error('MISSING_FILE', `${file} has no SCL, MSK_CLASSI or MSK_CLOUDS mask to compare.`, {
-    file,
-  });
+  throw new S2Error(
+    'MISSING_FILE',
+    `${file} has no SCL, MSK_CLASSI, MSK_CLOUDS or MAJA CLM mask to compare.`,
+    {
+      file,
+    },
+  );
 }
 
 /**
