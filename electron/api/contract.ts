@@ -51,7 +51,7 @@ export interface GeoJsonPolygon {
   coordinates: unknown;
 }
 
-export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb';
+export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb' | 'maja' | 'maja-mg2';
 
 export interface SceneView {
   entry: DiscoveryEntry;
@@ -290,38 +290,34 @@ export interface EventMessage<E extends EventChannel = EventChannel> {
   payload: EventChannels[E];
 }
 
-export const INVOKE_CHANNELS: readonly InvokeChannel[] = [
-  'app.info',
-  'scene.open',
-  'scene.close',
-  'scene.discover',
-  'map.stretch',
-  'map.addMask',
-  'map.inspect',
-  'map.addVector',
-  'fs.list',
-  'models.list',
-  'models.import',
-  'run.start',
-  'run.cancel',
-  'metrics.compute',
-  'batch.plan',
-  'batch.start',
-  'batch.pause',
-  'batch.resume',
-  'batch.cancel',
-  'batch.status',
-  'settings.get',
-  'settings.update',
-];
+/** Every invoke channel, once: one missing here (or not in InvokeChannels) fails the typecheck. */
+const CHANNELS: Record<InvokeChannel, true> = {
+  'app.info': true,
+  'scene.open': true,
+  'scene.close': true,
+  'scene.discover': true,
+  'map.stretch': true,
+  'map.addMask': true,
+  'map.inspect': true,
+  'map.addVector': true,
+  'fs.list': true,
+  'models.list': true,
+  'models.import': true,
+  'run.start': true,
+  'run.cancel': true,
+  'metrics.compute': true,
+  'batch.plan': true,
+  'batch.start': true,
+  'batch.pause': true,
+  'batch.resume': true,
+  'batch.cancel': true,
+  'batch.status': true,
+  'settings.get': true,
+  'settings.update': true,
+};
+
+export const INVOKE_CHANNELS: readonly InvokeChannel[] = Object.keys(CHANNELS) as InvokeChannel[];
 
 export function isInvokeChannel(name: string): name is InvokeChannel {
   return (INVOKE_CHANNELS as readonly string[]).includes(name);
 }
-
-/** The tile URL path shapes, shared by the renderer and the route that serves them. */
-export const TILE_PATHS = {
-  image: 'image/{sceneId}/{z}/{x}/{y}.png',
-  mask: 'mask/{layerId}/{z}/{x}/{y}.png',
-  diff: 'diff/{a}/{b}/{z}/{x}/{y}.png',
-} as const;

@@ -2,33 +2,27 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BatchRun, planBatch, type BatchOptions, type BatchSnapshot } from '../core/batch/index.js';
 import { S2Error, toS2Error } from '../core/errors.js';
+import { vectorForDisplay } from '../core/masks/vector/display.js';
 import { compareMasks } from '../core/metrics/compare-service.js';
-import { importModelFile, listModels, type ModelEntry } from '../core/models/catalog.js';
+import { importModelFile, listModels } from '../core/models/catalog.js';
 import { sampleProductPath } from '../core/sample/path.js';
 import { discoverProducts } from '../core/scene/index.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
 import { SettingsStore, defaultSettingsPath } from '../core/settings.js';
 import { TileService } from '../core/tiles/index.js';
-import { MAP_CLASS_COLOURS } from '../core/tiles/palette.js';
 import { placeName } from '../core/tiles/place.js';
-import { vectorForDisplay } from '../core/masks/vector/display.js';
-import { CLASS_NAMES, type MaskClassValue } from '../core/masks/schema.js';
+import { BatchController } from './batch-controller.js';
 import type {
   AppInfo,
-  BatchOptionsDto,
-  BatchSnapshotDto,
   InvokeArgs,
   InvokeChannel,
   InvokeChannels,
   InvokeResponse,
   InvokeResult,
-  MapSceneInfo,
   RunRequest,
-  VectorLayerDto,
-  ModelDto,
 } from './contract.js';
+import { mapSceneDto, maskRef, modelDto, vectorLayerDto } from './dto.js';
 import { EventHub } from './events.js';
 import { listDirectory } from './fs-list.js';
 import { RunRegistry } from './runs.js';
@@ -56,8 +50,7 @@ export function createApi(opts: ApiOptions): ApiContext {
   const tiles = new TileService();
   const runs = new RunRegistry(events);
   const settings = new SettingsStore(opts.settingsPath ?? defaultSettingsPath());
-  let batch: BatchRun | null = null;
-  let lastBatch: BatchSnapshotDto | null = null;
+  const batches = new BatchController(events);
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -70,21 +63,7 @@ export function createApi(opts: ApiOptions): ApiContext {
     'scene.open': async ({ path, granule }) => {
       const info = await tiles.openScene(path, granule);
       const entry: DiscoveryEntry = { path, ok: true, ...tiles.sceneProduct(info.sceneId) };
-      const map: MapSceneInfo = {
-        sceneId: info.sceneId,
-        productName: info.productName,
-        level: info.level,
-        bounds: info.bounds,
-        footprint: info.footprint,
-        epsg: info.epsg,
-        bands: info.bands,
-        stretches: info.stretches,
-        productMasks: info.productMasks,
-        minZoom: info.minZoom,
-        maxZoom: info.maxZoom,
-        warnings: info.warnings,
-      };
-      return { entry, map };
+      return { entry, map: mapSceneDto(info) };
     },
     'scene.close': async ({ sceneId }) => {
       await tiles.closeScene(sceneId);
@@ -105,7 +84,11 @@ export function createApi(opts: ApiOptions): ApiContext {
       );
     },
     'map.inspect': async ({ sceneId, lon, lat }) => tiles.inspect(sceneId, lon, lat),
-    'map.addVector': async ({ path }) => vectorLayer(path),
+    'map.addVector': async ({ path }) => {
+      if (typeof path !== 'string' || !path)
+        throw new S2Error('INVALID_ARGUMENT', 'Choose a vector file or folder.');
+      return vectorLayerDto(path, await vectorForDisplay(path));
+    },
     'fs.list': async ({ path }) => listDirectory(path),
     'models.list': async () => (await listModels()).map(modelDto),
     'models.import': async ({ onnxPath, cardPath }) =>
@@ -132,46 +115,21 @@ export function createApi(opts: ApiOptions): ApiContext {
         warnings: out.warnings,
       };
     },
-    'batch.plan': async (o) => snapshotDto(await planBatch(batchOptions(o))),
-    'batch.start': async (o) => {
-      if (batch && isActive(batch.snapshot())) {
-        throw new S2Error('INVALID_ARGUMENT', 'A batch is already running: pause or cancel it first.');
-      }
-      const run = new BatchRun(batchOptions(o));
-      batch = run;
-      // The first snapshot comes once the batch is planned; a plan that is refused (a journal
-      // written with other options, a folder that cannot be read) rejects `done` first instead,
-      // and the caller gets the reason in words before anything starts.
-      const planned = new Promise<BatchSnapshot>((resolve) => {
-        const off = run.onChange((s) => {
-          off();
-          resolve(s);
-        });
-      });
-      run.onChange((s) => {
-        lastBatch = snapshotDto(s);
-        events.emit('batch.progress', lastBatch);
-      });
-      const done = run.start();
-      done.catch((err: unknown) => {
-        // Per-scene errors are in the snapshot; this is a failure of the whole batch.
-        if (lastBatch) events.emit('batch.progress', { ...lastBatch, error: toS2Error(err).message });
-      });
-      return snapshotDto(await Promise.race([planned, done]));
-    },
+    'batch.plan': async (o) => batches.plan(o),
+    'batch.start': async (o) => batches.start(o),
     'batch.pause': async () => {
-      batch?.pause();
+      batches.pause();
       return null;
     },
     'batch.resume': async () => {
-      batch?.resume();
+      batches.resume();
       return null;
     },
     'batch.cancel': async ({ sceneId }) => {
-      batch?.cancel(sceneId);
+      batches.cancel(sceneId);
       return null;
     },
-    'batch.status': async () => (batch ? snapshotDto(batch.snapshot()) : lastBatch),
+    'batch.status': async () => batches.status(),
     'settings.get': async () => settings.load(),
     'settings.update': async ({ patch, recent }) => {
       if (recent) await settings.addRecent(recent.path, recent.name);
@@ -195,7 +153,7 @@ export function createApi(opts: ApiOptions): ApiContext {
     tiles,
     dispose: async () => {
       runs.cancelAll();
-      batch?.cancel();
+      batches.cancel();
       await tiles.close();
     },
   };
@@ -222,79 +180,6 @@ async function withSampleOutDir(req: RunRequest): Promise<RunRequest> {
   const outDir = join(tmpdir(), 's2cloud-sample-output');
   await mkdir(outDir, { recursive: true });
   return { ...req, outDir };
-}
-
-let vectorCount = 0;
-
-async function vectorLayer(path: string): Promise<VectorLayerDto> {
-  if (typeof path !== 'string' || !path)
-    throw new S2Error('INVALID_ARGUMENT', 'Choose a vector file or folder.');
-  const layer = await vectorForDisplay(path);
-  const classes = Object.entries(layer.counts)
-    .map(([k, count]) => {
-      const id = Number(k);
-      return id < 0
-        ? { id, name: 'without a class', colour: [255, 255, 255] as [number, number, number], count }
-        : {
-            id,
-            name: CLASS_NAMES[id as MaskClassValue],
-            colour: [...MAP_CLASS_COLOURS[id as MaskClassValue]] as [number, number, number],
-            count,
-          };
-    })
-    .sort((a, b) => a.id - b.id);
-  return {
-    layerId: `vector-${++vectorCount}`,
-    name: layer.name,
-    path,
-    geojson: { type: 'FeatureCollection', features: layer.features },
-    classes,
-    bounds: layer.bounds,
-  };
-}
-
-function maskRef(r: {
-  path: string;
-  adapter?: string;
-  label?: string;
-}): Parameters<typeof compareMasks>[0]['masks'][number] {
-  return {
-    path: r.path,
-    ...(r.adapter ? { adapter: r.adapter } : {}),
-    ...(r.label ? { label: r.label } : {}),
-  } as Parameters<typeof compareMasks>[0]['masks'][number];
-}
-
-function modelDto(m: ModelEntry): ModelDto {
-  return {
-    id: m.id,
-    name: m.name,
-    version: m.version,
-    ...(m.description ? { description: m.description } : {}),
-    bands: [...m.bands],
-    resolution: m.resolution,
-    classes: m.classes.map((c) => c.name),
-    licence: m.licence,
-    source: m.source.citation ? `${m.source.citation} (${m.source.url})` : m.source.url,
-    installed: m.installed,
-    isDefault: m.isDefault,
-    ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}),
-  };
-}
-
-function batchOptions(o: BatchOptionsDto): BatchOptions {
-  if (!o || typeof o.folder !== 'string' || !o.folder || typeof o.outDir !== 'string' || !o.outDir) {
-    throw new S2Error('INVALID_ARGUMENT', 'A batch needs a folder of products and an output folder.');
-  }
-  return o as BatchOptions;
-}
-
-function isActive(s: BatchSnapshot): boolean {
-  return s.state === 'running' || s.state === 'paused' || s.state === 'cancelling';
-}
-
-function snapshotDto(s: BatchSnapshot): BatchSnapshotDto {
-  return JSON.parse(JSON.stringify(s)) as BatchSnapshotDto;
 }
 
 /** Runs one invoke and turns any failure into data the other side can show in words. */

@@ -11,6 +11,7 @@ import type {
   InvokeResponse,
   InvokeResult,
 } from '../../../electron/api/contract';
+import type { S2ErrorCode, S2ErrorData } from '../../../electron/core/errors';
 import { TOKEN_HEADER, TOKEN_PARAM } from '../../../electron/api/web-token';
 
 interface Bridge {
@@ -24,13 +25,22 @@ declare global {
   }
 }
 
+/** What an error can be: the core's codes, and the web host's refusal of a request. */
+export type ApiErrorCode = S2ErrorCode | 'FORBIDDEN';
+
+/** An error from the main process, rebuilt with its typed code and details (never just a string). */
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     readonly file?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
+  }
+
+  static fromData(data: S2ErrorData): ApiError {
+    return new ApiError(data.message, data.code, data.file, data.details);
   }
 }
 
@@ -98,7 +108,7 @@ export async function invoke<C extends InvokeChannel>(
     }
     response = (await r.json()) as InvokeResponse<C>;
   }
-  if (!response.ok) throw new ApiError(response.error.message, response.error.code, response.error.file);
+  if (!response.ok) throw ApiError.fromData(response.error);
   return response.result;
 }
 
