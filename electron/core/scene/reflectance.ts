@@ -53,6 +53,15 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       `Window ${JSON.stringify(window)} is outside the ${req.resolution} m grid (${grid.width} x ${grid.height}) of ${product.rootName}.`,
     );
   }
+  const missing = missingBands(product, req.bands);
+  if (missing.length > 0) {
+    const theia = product.metadata.format === 'THEIA_MUSCATE';
+    throw new S2Error(
+      'MISSING_FILE',
+      `${product.rootName} has no ${missing.join(', ')} band file${missing.length > 1 ? 's' : ''}${theia ? ' (THEIA L2A products carry B02-B08, B8A, B11 and B12 only: no B01, B09, B10, AOT or WVP)' : ''}.`,
+      { details: { missing, available: [...new Set(product.bands.map((b) => b.name))] } },
+    );
+  }
   // JPEG 2000 or GeoTIFF (THEIA), per file.
   const decoder = bandDecoder(req.decoder ?? getSharedDecoder());
   const meta = product.metadata;
@@ -175,6 +184,12 @@ export async function readClassRaster(
   } finally {
     await src.close();
   }
+}
+
+/** The bands of `wanted` the product has no file for (a model checks this before it starts). */
+export function missingBands(product: Product, wanted: readonly LayerName[]): LayerName[] {
+  const present = new Set(product.bands.map((b) => b.name));
+  return wanted.filter((b) => !present.has(b));
 }
 
 /** The grid of the product at a resolution (from MTD_TL.xml; derived from another one if absent). */

@@ -1,5 +1,7 @@
 /**
- * One JPEG2000 band seen as a resolution pyramid for map tiles. Level L is OpenJPEG's reduced
+ * One JPEG2000 band (or a THEIA GeoTIFF band, through the same decoder calls: its levels are
+ * internal overviews or block means, raster/geotiff/decoder.ts) seen as a resolution pyramid for
+ * map tiles. Level L is OpenJPEG's reduced
  * resolution L (ceil(size / 2^L) pixels of 2^L times the native pixel size, same origin).
  *
  * - Deep levels (the whole level image at most OVERVIEW_MAX pixels on a side: level 3 of a 10 m
@@ -12,7 +14,8 @@
  *   waiting for it was cancelled (a map pan drops the tiles that left the view).
  */
 import type { ByteSource } from '../raster/byte-source.js';
-import type { Jp2Decoder, Jp2Info, SampleArray } from '../raster/jp2/index.js';
+import type { RasterDecoder } from '../raster/band-decoder.js';
+import type { Jp2Info, SampleArray } from '../raster/jp2/index.js';
 import { S2Error } from '../errors.js';
 import type { ByteLru } from './lru.js';
 
@@ -54,7 +57,7 @@ export class Jp2Pyramid {
     readonly key: string,
     private readonly src: ByteSource,
     readonly info: Jp2Info,
-    private readonly decoder: Jp2Decoder,
+    private readonly decoder: RasterDecoder,
     private readonly cache: ByteLru<SampleArray>,
     overviewMax: number,
   ) {
@@ -71,7 +74,7 @@ export class Jp2Pyramid {
   static async open(
     key: string,
     src: ByteSource,
-    decoder: Jp2Decoder,
+    decoder: RasterDecoder,
     cache: ByteLru<SampleArray>,
     overviewMax = OVERVIEW_MAX,
   ): Promise<Jp2Pyramid> {

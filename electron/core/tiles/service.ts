@@ -18,6 +18,7 @@ import { binaryClass, type ShadowMode } from '../metrics/binary.js';
 import { readRasterBand } from '../masks/raster-io.js';
 import { CLASS_NAMES, type MaskClassValue, type SchemaMask } from '../masks/schema.js';
 import type { Grid } from '../raster/grid.js';
+import { bandDecoder } from '../raster/band-decoder.js';
 import { getSharedDecoder, type Jp2Decoder, type SampleArray } from '../raster/jp2/index.js';
 import { encodePng } from '../render/png.js';
 import { openProduct } from '../scene/index.js';
@@ -148,6 +149,8 @@ export class TileService {
       if (names.has('SCL')) productMasks.push('scl');
       if (kinds.has('MSK_CLASSI')) productMasks.push('msk-classi');
       if (kinds.has('MSK_CLDPRB')) productMasks.push('msk-cldprb');
+      if (kinds.has('MAJA_CLM')) productMasks.push('maja');
+      if (kinds.has('MAJA_MG2')) productMasks.push('maja-mg2');
       const info: SceneInfo = {
         sceneId: id,
         path,
@@ -778,7 +781,7 @@ export class TileService {
           pyramid = await Jp2Pyramid.open(
             `${scene.id}:${name}`,
             src,
-            this.decoder,
+            bandDecoder(this.decoder), // JPEG 2000, or GeoTIFF for THEIA products
             this.blocks,
             this.overviewMax,
           );
@@ -999,13 +1002,14 @@ async function readTiffValue(path: string, col: number, row: number): Promise<nu
 function productRawReader(product: Product, mask: ProductMaskId, grid: Grid): LayerState['raw'] {
   const resolution = Math.abs(grid.transform[1]) as Resolution;
   return async (col, row) => {
+    const kind = mask === 'maja' ? 'MAJA_CLM' : mask === 'maja-mg2' ? 'MAJA_MG2' : 'MSK_CLDPRB';
     const entry =
       mask === 'scl'
         ? 'SCL'
         : mask === 'msk-classi'
           ? product.masks.find((m) => m.kind === 'MSK_CLASSI')
-          : (product.masks.find((m) => m.kind === 'MSK_CLDPRB' && m.resolution === resolution) ??
-            product.masks.find((m) => m.kind === 'MSK_CLDPRB'));
+          : (product.masks.find((m) => m.kind === kind && m.resolution === resolution) ??
+            product.masks.find((m) => m.kind === kind));
     if (!entry) return null;
     const r = await readClassRaster(product, entry, {
       resolution,

@@ -44,7 +44,8 @@ export function dnPercentiles(
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (v === noData) continue;
-    hist[v & 0xffff]!++;
+    // Signed samples (THEIA int16): negative reflectance counts as 0, not as 65535 - |v|.
+    hist[v < 0 ? 0 : v & 0xffff]!++;
     n++;
   }
   if (n === 0) return null;

@@ -14,7 +14,8 @@ export interface LonLatPolygon {
   coordinates: Array<Array<[number, number]>>;
 }
 
-export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb';
+/** maja: THEIA's CLM cloud mask; maja-mg2: its geophysical mask's cloud and shadow bits. */
+export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb' | 'maja' | 'maja-mg2';
 
 export interface SceneInfo {
   sceneId: string;
