@@ -1,5 +1,12 @@
 import { S2Error } from '../errors.js';
-import { CARD_SCHEMA_VERSION, L2A_AUX_LAYERS, MASK_CLASS, PROCESSING_LEVELS, S2_BANDS } from './card.js';
+import {
+  CARD_SCHEMA_VERSION,
+  L2A_AUX_LAYERS,
+  MASK_CLASS,
+  MODEL_RUNTIMES,
+  PROCESSING_LEVELS,
+  S2_BANDS,
+} from './card.js';
 import type {
   CardFile,
   CardInput,
@@ -7,6 +14,8 @@ import type {
   CardTiling,
   MaskClass,
   ModelCard,
+  ModelRuntime,
+  PixelPostprocess,
   SemiTransparentRule,
 } from './card.js';
 import { FUSION_FEATURES, type FusionFeature } from '../masks/fusion/features.js';
@@ -184,12 +193,13 @@ function checkOutput(c: Checker, json: Json): CardOutput {
   return { ...named, kind, channels, classes };
 }
 
-function checkFile(c: Checker, json: Json): CardFile {
+function checkFile(c: Checker, json: Json, runtime: ModelRuntime): CardFile {
   const f = c.obj(json, 'file', 'file');
   const sha = /^[0-9a-f]{64}$/;
   const origin = c.oneOf(f, 'origin', 'file.origin', ['built', 'download', 'user'] as const);
   const out: CardFile = {
-    name: c.str(f, 'name', 'file.name', /^[\w.-]+\.onnx$/),
+    // LightGBM models are text files (s2cloudless ships them as .txt).
+    name: c.str(f, 'name', 'file.name', runtime === 'lightgbm' ? /^[\w.-]+\.txt$/ : /^[\w.-]+\.onnx$/),
     sha256: f.sha256 === null ? null : c.str(f, 'sha256', 'file.sha256', sha),
     origin,
   };
@@ -218,6 +228,29 @@ function checkFile(c: Checker, json: Json): CardFile {
     else out.kerasConfig = kerasConfig;
   }
   return out;
+}
+
+/** A lightgbm card's post-processing radii: whole pixels >= 0 for each working resolution given. */
+function checkPostprocess(c: Checker, json: Json): PixelPostprocess {
+  const p = c.obj(json, 'postprocess', 'postprocess');
+  const radii = (key: keyof PixelPostprocess): Record<string, number> => {
+    const r = c.obj(p, key, `postprocess.${key}`);
+    const out: Record<string, number> = {};
+    for (const res of Object.keys(r)) {
+      if (!['10', '20', '60'].includes(res))
+        c.fail(`postprocess.${key}.${res}`, 'must be keyed 10, 20 or 60 (m)');
+      else
+        out[res] = c.num(
+          r,
+          res,
+          `postprocess.${key}.${res}`,
+          (n) => Number.isInteger(n) && n >= 0 && n <= 64,
+          'a whole number of pixels in [0, 64]',
+        );
+    }
+    return out;
+  };
+  return { averageOver: radii('averageOver'), dilationSize: radii('dilationSize') };
 }
 
 /** The optional `semiTransparent` thresholds: reflectances in [0, 1]. */
@@ -293,6 +326,8 @@ export function validateCard(json: unknown, file: string): ModelCard {
   if (j.schema !== CARD_SCHEMA_VERSION)
     c.fail('schema', `must be ${CARD_SCHEMA_VERSION} (got ${JSON.stringify(j.schema)})`);
   const source = c.obj(j, 'source', 'source');
+  const runtime: ModelRuntime =
+    j.runtime === undefined ? 'onnx' : c.oneOf(j, 'runtime', 'runtime', MODEL_RUNTIMES);
   const card: ModelCard = {
     schema: CARD_SCHEMA_VERSION,
     id: c.str(j, 'id', 'id', /^[a-z0-9][a-z0-9._-]*$/),
@@ -303,7 +338,7 @@ export function validateCard(json: unknown, file: string): ModelCard {
     input: checkInput(c, j),
     tiling: checkTiling(c, j),
     output: checkOutput(c, j),
-    file: checkFile(c, j),
+    file: checkFile(c, j, runtime),
     notes:
       j.notes === undefined
         ? []
@@ -311,6 +346,13 @@ export function validateCard(json: unknown, file: string): ModelCard {
             typeof v === 'string' ? v : (c.fail(p, 'must be a string'), undefined),
           ),
   };
+  if (runtime === 'lightgbm') {
+    card.runtime = runtime;
+    card.postprocess = checkPostprocess(c, j);
+    // A pixel classifier gives one probability; its classes come from the threshold.
+    if (card.output.kind !== 'sigmoid') c.fail('output.kind', 'must be "sigmoid" for a lightgbm model');
+    if (card.tiling.margin !== 0) c.fail('tiling.margin', 'must be 0 for a pixel classifier (no context)');
+  } else if (j.postprocess !== undefined) c.fail('postprocess', 'is only used with runtime "lightgbm"');
   const citation = c.optStr(source, 'citation', 'source.citation');
   if (citation !== undefined) card.source.citation = citation;
   const semiTransparent = checkSemiTransparent(c, j);

@@ -128,11 +128,33 @@ export interface SemiTransparentRule {
   cirrusProbabilityMin?: number;
 }
 
+/**
+ * What runs the model file: an ONNX graph (tiled CNN inference), or a LightGBM text model scored
+ * pixel by pixel (s2cloudless). Absent in a card means onnx.
+ */
+export const MODEL_RUNTIMES = ['onnx', 'lightgbm'] as const;
+export type ModelRuntime = (typeof MODEL_RUNTIMES)[number];
+
+/**
+ * s2cloudless's post-processing (its S2PixelCloudDetector): the probability is averaged over a
+ * normalised disk of radius `averageOver`, thresholded (the card's output.threshold, strictly
+ * above = cloud), and the cloud is dilated by a disk of radius `dilationSize`. Radii are in pixels
+ * of the working resolution, so one pair per resolution (keys "10", "20", "60"); 0 skips a step.
+ */
+export interface PixelPostprocess {
+  averageOver: Record<string, number>;
+  dilationSize: Record<string, number>;
+}
+
 export interface ModelCard {
   schema: typeof CARD_SCHEMA_VERSION;
   id: string;
   name: string;
   version: string;
+  /** Default onnx; lightgbm cards need `postprocess` and a `.txt` model file. */
+  runtime?: ModelRuntime;
+  /** Post-processing of a pixel classifier (runtime lightgbm). */
+  postprocess?: PixelPostprocess;
   source: { url: string; citation?: string };
   licence: string;
   input: CardInput;

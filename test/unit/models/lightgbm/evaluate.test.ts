@@ -10,6 +10,9 @@ import { decisionType, modelText, randomTree, rng, type TestModel } from '../../
 
 const dir = mkdtempSync(join(tmpdir(), 'lgbm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** A small file's Buffer is a view into a shared pool: copy out exactly its bytes. */
+const f64 = (b: Buffer): Float64Array =>
+  new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 const REF = join(import.meta.dirname, '../../../helpers/lightgbm_ref.py');
 
 /** Thresholds from a small set, so inputs can hit them exactly (the <= edge). */
@@ -72,7 +75,7 @@ function reference(
   writeFileSync(inFile, x);
   const r = spawnSync('python3', [REF, modelFile, inFile, String(count), outFile], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`lightgbm_ref.py failed: ${r.stderr}`);
-  const all = new Float64Array(readFileSync(outFile).buffer.slice(0));
+  const all = f64(readFileSync(outFile));
   return { raw: all.subarray(0, count), prob: all.subarray(count) };
 }
 
