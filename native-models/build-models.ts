@@ -5,6 +5,8 @@
  * npm run models -- import <card.json> <model.onnx> [--replace]
  *                                                     add a model a user brings (our card format or a
  *                                                     ukis-csmask model JSON), checked against its graph
+ * npm run models -- install s2cloudless <file>        install a LightGBM model file (s2cloudless's pixel_s2_cloud_detector_lightGBM_v0.1.txt)
+ * npm run models -- find s2cloudless                  list the s2cloudless model files an installed Python package has
  * npm run models -- list                              cards and whether their ONNX file is in place
  * npm run models -- fit-fusion [--data DIR] [--card ID] [--write]
  *                                                     fit the fused cloud decision on the labelled cases
@@ -22,6 +24,8 @@ import { downloadVerified } from '../electron/core/models/download.js';
 import { sha256File } from '../electron/core/models/files.js';
 import { buildModel, findWeights, installFromFile } from '../electron/core/models/install.js';
 import { importModel } from '../electron/core/models/import-model.js';
+import { isLightgbmText } from '../electron/core/models/lightgbm/parse.js';
+import { findS2cloudlessModels } from '../electron/core/models/s2cloudless/find.js';
 import { modelFilePath } from '../electron/core/models/paths.js';
 import { S2Error } from '../electron/core/errors.js';
 import { fitFusionCommand } from './fit-fusion.js';
@@ -64,7 +68,9 @@ async function pickCard(cards: ModelCard[], id: string | undefined, source: stri
       );
     return card;
   }
-  // Without --card, recognise the file by its hash or name.
+  // Without --card, recognise the file by its hash or name; a LightGBM text file is for the lightgbm card.
+  const lightgbm = cards.filter((c) => c.runtime === 'lightgbm');
+  if (lightgbm.length === 1 && (await isLightgbmText(source))) return lightgbm[0]!;
   const sha = existsSync(source) ? await sha256File(source) : '';
   const name = basename(source);
   const card = cards.find(
@@ -110,7 +116,9 @@ async function list(cards: ModelCard[]): Promise<void> {
     const state = !existsSync(file)
       ? card.file.origin === 'built'
         ? 'not built (npm run models -- build)'
-        : 'not installed (npm run models -- install <file> --card ' + card.id + ')'
+        : card.runtime === 'lightgbm'
+          ? `not installed (npm run models -- install ${card.id} <file>; find ${card.id} lists Python copies)`
+          : 'not installed (npm run models -- install <file> --card ' + card.id + ')'
       : card.file.sha256 === null || (await sha256File(file)) === card.file.sha256
         ? `ready (${relative(MODELS, file)})`
         : 'sha256 differs from the card';
@@ -149,10 +157,28 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${r.card.id}: card ${r.cardFile}, model ${r.file} sha256 ${r.sha256}`);
     return 0;
   }
+  // `install ID FILE` names the card first (s2cloudless's files carry no name we can match).
+  const cardFirst =
+    command === 'install' && positionals[2] !== undefined && cards.some((c) => c.id === source);
+  if (cardFirst) return install(cards, positionals[2]!, source, values.sha256).then(() => 0);
   if (command === 'install' && source)
     return install(cards, source, values.card, values.sha256).then(() => 0);
+  if (command === 'find' && source === 's2cloudless') {
+    const found = await findS2cloudlessModels();
+    if (found.length === 0) {
+      console.log(
+        's2cloudless: no model file found (no s2cloudless Python package on python3 or in the usual site-packages).',
+      );
+      return 1;
+    }
+    for (const f of found)
+      console.log(`${f.path}  (${f.via === 'python' ? 'python3 package' : 'site-packages'})`);
+    console.log(`install one with: npm run models -- install s2cloudless ${found[0]!.path}`);
+    return 0;
+  }
   console.error(
     'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX]' +
+      ' | install <id> <file> | find s2cloudless' +
       ' | import <card.json> <model.onnx> [--replace] | list | fit-fusion [--data DIR] [--card ID] [--write]',
   );
   return 2;

@@ -8,13 +8,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { S2Error } from '../errors.js';
 import { CLASS_NAMES, type MaskClassValue } from '../masks/schema.js';
-import type { ModelCard, ProcessingLevel } from './card.js';
+import type { ModelCard, ModelRuntime, ProcessingLevel } from './card.js';
 import { loadCard, loadCards } from './card-load.js';
 import { validateCard } from './card-validate.js';
 import { sha256File } from './files.js';
 import { importModel } from './import-model.js';
 import { importUkisCard } from './import-ukis.js';
 import { installFromFile } from './install.js';
+import { isLightgbmText } from './lightgbm/parse.js';
+import { findS2cloudlessModels } from './s2cloudless/find.js';
 import { builtModelsDir, modelFilePath, modelsDir, shippedModelPath } from './paths.js';
 
 /** The model the app runs when none is chosen (the CLI's `predict --model` default too). */
@@ -50,6 +52,13 @@ export interface ModelEntry {
   source: { url: string; citation?: string };
   /** built: converted here from weights; download: fetched; user: a file the user brings. */
   origin: ModelCard['file']['origin'];
+  /** What runs the model file: onnx, or lightgbm (s2cloudless's text model). */
+  runtime: ModelRuntime;
+  /**
+   * Model files found on this machine that the card can install, e.g. the ones a user's
+   * s2cloudless Python package ships (only looked for while the model is not installed).
+   */
+  candidates?: string[];
   /** Plain-language caveats from the card. */
   notes: string[];
   installed: boolean;
@@ -73,6 +82,17 @@ export interface CatalogOptions {
    * ~120 MB: a fraction of a second each).
    */
   verify?: boolean;
+  /**
+   * Finds model files on this machine for a card that is not installed (default: s2cloudless's
+   * Python package for the s2cloudless card; tests replace it).
+   */
+  findCandidates?: (card: ModelCard) => Promise<string[]>;
+}
+
+/** s2cloudless's model files from the user's Python package; nothing for other cards. */
+async function defaultCandidates(card: ModelCard): Promise<string[]> {
+  if (card.id !== 's2cloudless') return [];
+  return (await findS2cloudlessModels()).map((c) => c.path);
 }
 
 /** Every model card under the models folder, sorted by id, with its install state. */
@@ -85,7 +105,17 @@ export async function listModels(opts: CatalogOptions = {}): Promise<ModelEntry[
     if (err instanceof S2Error) throw err;
     throw new S2Error('NOT_FOUND', `${root}: cannot read the models folder.`, { file: root, cause: err });
   }
-  return Promise.all(cards.map((c) => entryFor(c, root, opts.verify ?? false)));
+  const entries = await Promise.all(cards.map((c) => entryFor(c, root, opts.verify ?? false)));
+  const find = opts.findCandidates ?? defaultCandidates;
+  for (const [i, e] of entries.entries()) {
+    if (e.installed || e.runtime !== 'lightgbm') continue;
+    const found = await find(cards[i]!).catch(() => [] as string[]);
+    if (found.length > 0) {
+      e.candidates = found;
+      e.stateMessage = `Not installed; found ${found[0]}: install it from there (or choose another model file).`;
+    }
+  }
+  return entries;
 }
 
 /** One model's entry (NOT_FOUND naming the known ids when there is no such card). */
@@ -115,7 +145,7 @@ export interface ImportModelOptions {
   root?: string;
 }
 
-const MODEL_EXT = new Set(['.onnx', '.h5', '.hdf5', '.keras']);
+const MODEL_EXT = new Set(['.onnx', '.h5', '.hdf5', '.keras', '.txt']);
 
 /**
  * Imports a model file: the ONNX graph (or Keras weights, converted) is checked against the card
@@ -158,11 +188,18 @@ async function checkModelFile(path: string): Promise<void> {
   if (!MODEL_EXT.has(extname(path).toLowerCase())) {
     throw new S2Error(
       'BAD_MODEL',
-      `${path}: not a model file (expected .onnx, or Keras weights .h5/.hdf5/.keras).`,
+      `${path}: not a model file (expected .onnx, Keras weights .h5/.hdf5/.keras, or a LightGBM text model .txt).`,
       { file: path },
     );
   }
   if (s.size === 0) throw new S2Error('BAD_MODEL', `${path}: the file is empty.`, { file: path });
+  if (extname(path).toLowerCase() === '.txt' && !(await isLightgbmText(path))) {
+    throw new S2Error(
+      'BAD_MODEL',
+      `${path}: not a model file (a .txt model must be a LightGBM text model, whose first line is "tree").`,
+      { file: path },
+    );
+  }
 }
 
 /** Reads a card as importModel does (ours, or a ukis-csmask model JSON). */
@@ -198,6 +235,9 @@ async function pickCard(
     }
     return card;
   }
+  // A LightGBM text model (s2cloudless's files are named by version) is for the lightgbm card.
+  const lightgbm = cards.filter((c) => c.runtime === 'lightgbm');
+  if (lightgbm.length === 1 && (await isLightgbmText(source))) return lightgbm[0]!;
   const sha = await sha256File(source);
   const name = basename(source);
   const card = cards.find(
@@ -241,6 +281,7 @@ async function entryFor(card: ModelCard, root: string, verify: boolean): Promise
     name: card.name,
     version: card.version,
     description:
+      (card.runtime === 'lightgbm' ? 'LightGBM pixel classifier; ' : '') +
       `${bands.length} bands (${bands.join(' ')}) at ${card.input.resolution} m, ` +
       `${card.input.levels.join('/')}; classes: ${classes.map((c) => c.name).join(', ')}.`,
     bands,
@@ -250,13 +291,16 @@ async function entryFor(card: ModelCard, root: string, verify: boolean): Promise
     licence: card.licence,
     source: { ...card.source },
     origin: card.file.origin,
+    runtime: card.runtime ?? 'onnx',
     notes: [...card.notes],
     installed: false,
     state: card.file.origin === 'built' ? 'not-built' : 'not-installed',
     stateMessage:
       card.file.origin === 'built'
         ? 'Not built yet: npm run models -- build (needs the weights), or import the ONNX file.'
-        : 'Not installed: import the ONNX model file for this card.',
+        : card.runtime === 'lightgbm'
+          ? `Not installed: import its LightGBM model file (npm run models -- install ${card.id} <file>).`
+          : 'Not installed: import the ONNX model file for this card.',
     isDefault: card.id === DEFAULT_MODEL_ID,
     cardPath,
   };

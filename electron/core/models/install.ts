@@ -6,6 +6,8 @@ import { checkCardAgainstGraph } from './card-check.js';
 import { convertKerasFile } from './convert.js';
 import { sha256Bytes, sha256File, writeFileAtomic } from './files.js';
 import { createSession } from './session.js';
+import { readLightgbmModel } from './lightgbm/parse.js';
+import { checkPixelModel } from './s2cloudless/check.js';
 
 export interface InstallResult {
   card: ModelCard;
@@ -144,6 +146,7 @@ export async function installFromFile(
   buildDir: string,
   cardFile = `${card.id}/model.json`,
 ): Promise<InstallResult> {
+  if (card.runtime === 'lightgbm') return installLightgbm(card, source, buildDir, cardFile);
   if (isKeras(source)) return buildModel(card, source, buildDir, cardFile);
   const sha256 = await sha256File(source);
   if (card.file.sha256 !== null && sha256 !== card.file.sha256) {
@@ -154,6 +157,38 @@ export async function installFromFile(
     );
   }
   await verifyAgainstCard(card, source, cardFile);
+  await mkdir(buildDir, { recursive: true });
+  const out = join(buildDir, card.file.name);
+  const tmp = `${out}.${process.pid}.partial`;
+  try {
+    await copyFile(source, tmp);
+    await rename(tmp, out);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await writeChecksum(out, sha256);
+  return { card, file: out, sha256 };
+}
+
+/**
+ * Installs a LightGBM text model (s2cloudless): parsed in full and checked against the card (a
+ * binary classifier over the card's bands, or all thirteen) before it is copied.
+ */
+async function installLightgbm(
+  card: ModelCard,
+  source: string,
+  buildDir: string,
+  cardFile: string,
+): Promise<InstallResult> {
+  const sha256 = await sha256File(source);
+  if (card.file.sha256 !== null && sha256 !== card.file.sha256) {
+    throw new S2Error(
+      'BAD_MODEL',
+      `${source}: sha256 ${sha256} differs from ${card.file.sha256} in ${cardFile} (field "file.sha256").`,
+      { file: source },
+    );
+  }
+  checkPixelModel(card, await readLightgbmModel(source));
   await mkdir(buildDir, { recursive: true });
   const out = join(buildDir, card.file.name);
   const tmp = `${out}.${process.pid}.partial`;

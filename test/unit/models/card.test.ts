@@ -27,6 +27,7 @@ describe('model cards', () => {
       'dl-l8s2-uv-6b',
       'kappamask-l1c',
       'kappamask-l2a',
+      's2cloudless',
     ]);
     const six = cards.find((c) => c.id === 'dl-l8s2-uv-6b');
     expect(six?.input.bands).toEqual(['B02', 'B03', 'B04', 'B08', 'B11', 'B12']);

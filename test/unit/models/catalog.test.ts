@@ -28,13 +28,14 @@ describe("the repository's model catalogue", () => {
     await ensureBuiltModel('dl-l8s2-uv-6b');
   });
 
-  it('lists the four cards, the default model first among equals, as plain JSON', async () => {
+  it('lists the five cards, the default model first among equals, as plain JSON', async () => {
     const models = await listModels();
     expect(models.map((m) => m.id)).toEqual([
       'dl-l8s2-uv-4b',
       'dl-l8s2-uv-6b',
       'kappamask-l1c',
       'kappamask-l2a',
+      's2cloudless',
     ]);
     expect(models.filter((m) => m.isDefault).map((m) => m.id)).toEqual([DEFAULT_MODEL_ID]);
     expect(DEFAULT_MODEL_ID).toBe('dl-l8s2-uv-6b');

@@ -3,7 +3,7 @@
  * package ships): a header of `key=value` lines, `Tree=N` blocks of space-separated arrays, then
  * `end of trees` (feature importances and parameters after it are ignored).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { S2Error } from '../../errors.js';
 import { DECISION_CATEGORICAL, DECISION_DEFAULT_LEFT, MISSING_NAN, type LightgbmModel } from './model.js';
 
@@ -15,6 +15,19 @@ interface TreeBlock {
   /** Line of `Tree=N` (1-based), for messages. */
   line: number;
   fields: Map<string, string>;
+}
+
+/** Whether a file starts as a LightGBM text model does (its first line is "tree"). */
+export async function isLightgbmText(file: string): Promise<boolean> {
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const buf = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
+    return /^tree\r?\n/.test(buf.subarray(0, bytesRead).toString('latin1'));
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Reads and parses a LightGBM text model file. */

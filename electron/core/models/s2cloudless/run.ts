@@ -10,10 +10,11 @@ import { CogWriter, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
 import type { PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import type { Product, Resolution } from '../../scene/types.js';
-import { S2_BANDS, type ModelCard } from '../card.js';
+import type { ModelCard } from '../card.js';
 import { predictProduct, type PredictProgress, type PredictResult } from '../infer/engine.js';
 import type { TileRunner } from '../infer/runner.js';
-import { LightgbmPool, readLightgbmModel, type LightgbmModel } from '../lightgbm/index.js';
+import { LightgbmPool, readLightgbmModel } from '../lightgbm/index.js';
+import { checkPixelModel } from './check.js';
 import { cloudClasses } from './postprocess.js';
 
 export interface S2cloudlessOptions {
@@ -52,17 +53,6 @@ export interface S2cloudlessResult extends PredictResult {
 }
 
 const now = (): number => performance.now() / 1000;
-
-/** The card's bands for a 10-feature model; all thirteen, in ESA order, for a 13-feature one. */
-export function featureBands(card: ModelCard, model: LightgbmModel): ModelCard['input']['bands'] {
-  if (model.numFeatures === card.input.bands.length) return [...card.input.bands];
-  if (model.numFeatures === S2_BANDS.length) return [...S2_BANDS];
-  throw new S2Error(
-    'BAD_MODEL',
-    `${model.file}: the model takes ${model.numFeatures} features; s2cloudless models take ${card.input.bands.length} (${card.input.bands.join(' ')}) or 13 (all bands).`,
-    { file: model.file },
-  );
-}
 
 /** The post-processing radii the card gives for a working resolution. */
 export function postprocessFor(
@@ -111,16 +101,9 @@ export async function predictS2cloudless(
 ): Promise<S2cloudlessResult> {
   const t0 = now();
   const model = await readLightgbmModel(opts.modelFile);
-  if (model.sigmoid === null) {
-    throw new S2Error(
-      'BAD_MODEL',
-      `${opts.modelFile}: the model's objective is "${model.objective}", not a binary classifier (s2cloudless models are "binary sigmoid:1").`,
-      { file: opts.modelFile },
-    );
-  }
   const card: ModelCard = {
     ...opts.card,
-    input: { ...opts.card.input, bands: featureBands(opts.card, model) },
+    input: { ...opts.card.input, bands: checkPixelModel(opts.card, model) },
   };
   const resolution = opts.resolution ?? (card.input.resolution as Resolution);
   const post = postprocessFor(card, resolution);
