@@ -4,10 +4,13 @@
  * web host (HTTP + server-sent events) and the renderer, so a channel cannot drift between them.
  * Everything here is plain JSON: no typed arrays, no class instances.
  */
-import type { S2ErrorData } from '../core/errors.js';
-import type { BatchSnapshot } from '../core/batch/types.js';
+import type { S2ErrorCode, S2ErrorData } from '../core/errors.js';
+import type { BatchSnapshot, SceneSummary } from '../core/batch/types.js';
 import type { UiMetricsReport } from '../core/metrics/compare-service.js';
 import type { DiscoveryEntry } from '../core/scene/types.js';
+
+/** Types of core/ the renderer reads, named here so it imports the contract alone. */
+export type { S2ErrorCode, S2ErrorData, SceneSummary, UiMetricsReport };
 
 export interface AppInfo {
   name: string;

@@ -1,36 +1,18 @@
 /**
- * The class schema every mask is mapped onto (KappaMask's classes, 0 for no data): names and
- * colours live here and only here.
+ * The class schema every mask is mapped onto (KappaMask's classes, 0 for no data): the masks
+ * on it. Its values, names and colours are in electron/shared/classes.ts.
  */
+import { CLASS_NAMES, CLASS_VALUES } from '../../shared/classes.js';
 import type { Grid } from '../raster/grid.js';
 
-export const MaskClass = {
-  NoData: 0,
-  Clear: 1,
-  Cloud: 2,
-  SemiTransparentCloud: 3,
-  CloudShadow: 4,
-} as const;
-export type MaskClassValue = (typeof MaskClass)[keyof typeof MaskClass];
-
-export const CLASS_VALUES: readonly MaskClassValue[] = [0, 1, 2, 3, 4];
-
-export const CLASS_NAMES: Readonly<Record<MaskClassValue, string>> = {
-  0: 'no data',
-  1: 'clear',
-  2: 'cloud',
-  3: 'semi-transparent cloud',
-  4: 'cloud shadow',
-};
-
-/** KappaMask-like colours (RGB), as used by the COG colour table and the map legend. */
-export const CLASS_COLOURS: Readonly<Record<MaskClassValue, readonly [number, number, number]>> = {
-  0: [0, 0, 0],
-  1: [76, 175, 80],
-  2: [240, 240, 240],
-  3: [150, 190, 220],
-  4: [90, 70, 50],
-};
+// Values, names and colours live in electron/shared (the renderer needs them too).
+export {
+  MaskClass,
+  CLASS_VALUES,
+  CLASS_NAMES,
+  CLASS_COLOURS,
+  type MaskClassValue,
+} from '../../shared/classes.js';
 
 /** A mask on the schema: one byte per pixel on its grid, plus what its adapter could not map. */
 export interface SchemaMask {

@@ -4,10 +4,10 @@
  * A score that is undefined is null with a reason, never NaN and never a silent 0.
  */
 import { CLASS_NAMES, type MaskClassValue } from '../masks/schema.js';
+import { SCORED_CLASSES } from '../../shared/classes.js';
 import { cell, NUM_CLASSES, type ConfusionMatrix } from './confusion.js';
 
-/** The scored classes: no data (0) is never scored. */
-export const SCORED_CLASSES: readonly MaskClassValue[] = [1, 2, 3, 4];
+export { SCORED_CLASSES };
 
 export interface ClassScores {
   classValue: MaskClassValue;

@@ -2,8 +2,6 @@
  * Image styles for map tiles: three bands as red, green and blue, each stretched linearly from
  * `min` to `max` (reflectance) then raised to 1/gamma (gamma > 1 brightens the dark end).
  */
-import type { ReflectanceBand } from '../scene/reflectance.js';
-
 export interface ImageStyle {
   /** Red, green, blue: band names (ReflectanceBand; checked against the scene). */
   bands: [string, string, string];
@@ -15,16 +13,7 @@ export interface ImageStyle {
   gamma: number;
 }
 
-export type PresetId = 'true-colour' | 'false-colour' | 'swir';
-
-/** The band combinations the map offers, with their usual names. */
-export const PRESETS: Readonly<
-  Record<PresetId, { label: string; bands: [ReflectanceBand, ReflectanceBand, ReflectanceBand] }>
-> = {
-  'true-colour': { label: 'True colour (B04 B03 B02)', bands: ['B04', 'B03', 'B02'] },
-  'false-colour': { label: 'False colour, NIR (B08 B04 B03)', bands: ['B08', 'B04', 'B03'] },
-  swir: { label: 'SWIR (B12 B08 B04)', bands: ['B12', 'B08', 'B04'] },
-};
+export { PRESETS, type PresetId } from '../../shared/presets.js';
 
 /** Percentiles of the default stretch. */
 export const STRETCH_PERCENTILES: readonly [number, number] = [0.02, 0.98];

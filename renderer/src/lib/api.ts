@@ -11,7 +11,7 @@ import type {
   InvokeResponse,
   InvokeResult,
 } from '../../../electron/api/contract';
-import type { S2ErrorCode, S2ErrorData } from '../../../electron/core/errors';
+import type { S2ErrorCode, S2ErrorData } from '../../../electron/api/contract';
 import { TOKEN_HEADER, TOKEN_PARAM } from '../../../electron/api/web-token';
 
 interface Bridge {

@@ -1,7 +1,7 @@
 /** Number formats of the metrics panel (the report itself is the core's UiMetricsReport). */
-import type { MaskClassValue } from '../../../electron/core/masks/schema';
-import type { UiMetricsReport } from '../../../electron/core/metrics/compare-service';
-import { SCORED_CLASSES } from '../../../electron/core/metrics/scores';
+import type { MaskClassValue } from '../../../electron/shared/classes';
+import type { UiMetricsReport } from '../../../electron/api/contract';
+import { SCORED_CLASSES } from '../../../electron/shared/classes';
 
 export const pct = (v: number | null | undefined): string =>
   v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}`;

@@ -8,7 +8,7 @@ import type {
   SceneView,
   SettingsDto,
 } from '../../../electron/api/contract';
-import { boxesOverlap, placeName } from '../../../electron/core/tiles/place';
+import { boxesOverlap, placeName } from '../../../electron/shared/place';
 import { errorText, invoke, on } from './api';
 import { shortPaths } from './format';
 import { rememberSingleCamera, restoreSingleCamera } from './sync';
