@@ -88,7 +88,10 @@ export async function resolveBatch(opts: BatchOptions): Promise<ResolvedBatch> {
   return { options, work, outDir, card, onnx, skipExisting: opts.skipExisting ?? !opts.restart };
 }
 
-/** The product's own mask the batch maps onto the schema: SCL (L2A), else MSK_CLASSI, else the GML mask. */
+/**
+ * The product's own mask the batch maps onto the schema: SCL (L2A), else MSK_CLASSI, else the GML
+ * mask; MAJA's CLM for a THEIA L2A product.
+ */
 export function productMaskAdapter(
   level: string,
   bands: readonly BandEntry[],
@@ -97,6 +100,7 @@ export function productMaskAdapter(
   if (level === 'L2A' && bands.some((b) => b.name === 'SCL')) return 'scl';
   if (masks.some((m) => m.kind === 'MSK_CLASSI')) return 'msk-classi';
   if (masks.some((m) => m.kind === 'MSK_CLOUDS_GML')) return 'msk-clouds-gml';
+  if (masks.some((m) => m.kind === 'MAJA_CLM')) return 'maja';
   return null;
 }
 
