@@ -120,13 +120,56 @@ export async function openProduct(path: string, opts: OpenOptions = {}): Promise
     await files.close();
     throw err;
   }
+  // THEIA zips deflate their GeoTIFFs: inflate each file once per open product, not per read.
+  const open: Opener =
+    kind === 'theia' && /\.zip$/i.test(path)
+      ? keptOpen((p) => files.open(p, bandLimit(read, p)))
+      : (p: string): Promise<ByteSource> => files.open(p, bandLimit(read, p));
   return {
     sourcePath: path,
     rootName: files.rootName,
     ...read,
-    open: (p: string): Promise<ByteSource> => files.open(p, bandLimit(read, p)),
-    close: () => files.close(),
+    open,
+    close: async () => {
+      await open.release?.();
+      await files.close();
+    },
   };
+}
+
+type Opener = ((path: string) => Promise<ByteSource>) & { release?: () => Promise<void> };
+
+/**
+ * One source per file, kept until the product closes: callers' close() is a no-op. The same
+ * object comes back each time, so decoders that keep a parsed header per source reuse it.
+ */
+function keptOpen(openFile: (path: string) => Promise<ByteSource>): Opener {
+  const kept = new Map<string, Promise<ByteSource>>();
+  const opener: Opener = (path) => {
+    let p = kept.get(path);
+    if (!p) {
+      p = openFile(path).then((src) => ({
+        name: src.name,
+        size: src.size,
+        read: (o: number, l: number) => src.read(o, l),
+        readAll: () => src.readAll(),
+        close: async (): Promise<void> => {},
+        release: () => src.close(),
+      }));
+      p.catch(() => kept.delete(path));
+      kept.set(path, p);
+    }
+    return p;
+  };
+  opener.release = async (): Promise<void> => {
+    const all = [...kept.values()];
+    kept.clear();
+    for (const r of await Promise.allSettled(all)) {
+      if (r.status === 'fulfilled')
+        await (r.value as ByteSource & { release: () => Promise<void> }).release();
+    }
+  };
+  return opener;
 }
 
 /**

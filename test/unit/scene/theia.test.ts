@@ -192,6 +192,20 @@ describe.skipIf(!tools)('THEIA L2A products', () => {
     }
   });
 
+  it('inflates each file of a zip once per open product (a read per strip must not re-inflate)', async () => {
+    const p = await openProduct(zip);
+    try {
+      const path = p.bands.find((b) => b.name === 'B02')!.path;
+      const a = await p.open(path);
+      await a.close();
+      const b = await p.open(path);
+      expect(b).toBe(a);
+      expect((await b.read(0, 4)).length).toBe(4);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('is found by folder discovery next to its zip', async () => {
     const entries = await discoverProducts(OUT);
     const ok = entries.filter((e) => e.ok && e.metadata.format === 'THEIA_MUSCATE').map((e) => e.path);
