@@ -113,6 +113,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       `  time ${formatSeconds(t.totalSeconds)} (read ${t.readSeconds.toFixed(1)} s, inference ${t.inferSeconds.toFixed(1)} s` +
         (t.semiSeconds !== undefined ? `, semi-transparent ${t.semiSeconds.toFixed(1)} s` : '') +
         (t.shadowSeconds !== undefined ? `, shadows ${t.shadowSeconds.toFixed(1)} s` : '') +
+        (t.postSeconds !== undefined ? `, post-processing ${t.postSeconds.toFixed(1)} s` : '') +
         `, write ${t.writeSeconds.toFixed(1)} s)\n`,
     );
     return 0;

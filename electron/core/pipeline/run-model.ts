@@ -132,6 +132,8 @@ export interface RunModelResult {
     totalSeconds: number;
     semiSeconds?: number;
     shadowSeconds?: number;
+    /** A pixel classifier's whole-raster smoothing, threshold and dilation (s2cloudless). */
+    postSeconds?: number;
   };
   /** With keepClasses: the class raster on `grid`. */
   classes?: Uint8Array;

@@ -33,6 +33,38 @@ function checkBlock(model: LightgbmModel, x: FeatureBlock): void {
   }
 }
 
+/**
+ * Per node, which way a NaN goes and whether the node treats zero as missing, folded from
+ * NumericalDecision once per model: NaN is 0 for missing None (so it goes where 0 goes), and goes
+ * the default way for missing Zero and NaN; for missing Zero, |v| <= 1e-35 goes the default way.
+ */
+interface Walk {
+  /** Children packed [left, right] per node. */
+  child: Int32Array;
+  nanRight: Uint8Array;
+  zeroMissing: Uint8Array;
+}
+
+const walks = new WeakMap<LightgbmModel, Walk>();
+
+function walkOf(model: LightgbmModel): Walk {
+  let w = walks.get(model);
+  if (w) return w;
+  const n = model.splitFeature.length;
+  w = { child: new Int32Array(2 * n), nanRight: new Uint8Array(n), zeroMissing: new Uint8Array(n) };
+  for (let g = 0; g < n; g++) {
+    w.child[2 * g] = model.leftChild[g]!;
+    w.child[2 * g + 1] = model.rightChild[g]!;
+    const mt = model.missingType[g]!;
+    const defaultRight = model.defaultLeft[g] === 1 ? 0 : 1;
+    w.nanRight[g] =
+      mt === MISSING_NAN || mt === MISSING_ZERO ? defaultRight : 0 <= model.threshold[g]! ? 0 : 1;
+    w.zeroMissing[g] = mt === MISSING_ZERO ? 1 : 0;
+  }
+  walks.set(model, w);
+  return w;
+}
+
 /** Raw scores (sum of leaf values; mean for average_output models) into `out` (length >= count). */
 export function predictRaw(
   model: LightgbmModel,
@@ -42,7 +74,8 @@ export function predictRaw(
   checkBlock(model, x);
   const { data, count: n, stride } = x;
   const base = x.offset ?? 0;
-  const { splitFeature, threshold, missingType, defaultLeft, leftChild, rightChild, leafValue } = model;
+  const { splitFeature, threshold, leafValue } = model;
+  const { child, nanRight, zeroMissing } = walkOf(model);
   out.fill(0, 0, n);
   for (let t = 0; t < model.numTrees; t++) {
     const s = model.treeNodeStart[t]!;
@@ -55,23 +88,20 @@ export function predictRaw(
     }
     for (let p = 0; p < n; p++) {
       const at = base + p;
-      let node = 0;
-      while (node >= 0) {
-        const g = s + node;
-        let v = data[at + splitFeature[g]! * stride]!;
-        const mt = missingType[g]!;
-        // NumericalDecision: NaN is 0 unless NaN is the missing value; missing goes the default way.
-        if (v !== v && mt !== MISSING_NAN) v = 0;
-        if (
-          (mt === MISSING_ZERO && v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) ||
-          (mt === MISSING_NAN && v !== v)
-        ) {
-          node = defaultLeft[g] === 1 ? leftChild[g]! : rightChild[g]!;
-        } else {
-          node = v <= threshold[g]! ? leftChild[g]! : rightChild[g]!;
+      let g = s;
+      for (;;) {
+        const v = data[at + splitFeature[g]! * stride]!;
+        const th = threshold[g]!;
+        // Ordinary values: v <= threshold goes left. NaN fails both tests; zero-as-missing nodes are rare.
+        let dir = v <= th ? 0 : v > th ? 1 : nanRight[g]!;
+        if (zeroMissing[g] === 1 && v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) dir = nanRight[g]!;
+        const c = child[2 * g + dir]!;
+        if (c < 0) {
+          out[p]! += leafValue[l0 + ~c]!;
+          break;
         }
+        g = s + c;
       }
-      out[p]! += leafValue[l0 + ~node]!;
     }
   }
   if (model.averageOutput) for (let p = 0; p < n; p++) out[p]! /= model.numTrees;
