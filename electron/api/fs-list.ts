@@ -5,9 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { S2Error } from '../core/errors.js';
 import type { FsEntry, FsListing } from './contract.js';
 
-/** Names that are Sentinel-2 products, shown as such and opened with one click. */
+/** Names that are Sentinel-2 products (SAFE, or THEIA L2A folders), shown as such and opened with one click. */
 const PRODUCT =
-  /^S2[A-D]_(MSIL1C|MSIL2A|OPER_PRD_MSIL1C|OPER_PRD_MSIL2A)\w*(\.SAFE|\.zip)$|^MTD_MSIL(1C|2A)\.xml$/i;
+  /^S2[A-D]_(MSIL1C|MSIL2A|OPER_PRD_MSIL1C|OPER_PRD_MSIL2A)\w*(\.SAFE|\.zip)$|^MTD_MSIL(1C|2A)\.xml$|^SENTINEL2[A-D]_\d{8}-\d{6}-\d{3}_L2A_T\w+?_[CHD]_V[\d-]+(\.zip)?$|_MTD_ALL\.xml$/i;
 
 export async function listDirectory(path?: string): Promise<FsListing> {
   const dir = resolve(path && path.trim() ? path : homedir());

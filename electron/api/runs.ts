@@ -149,5 +149,5 @@ export class RunRegistry {
 /** Outputs go next to the product (its parent folder for a .SAFE, zip or MTD xml). */
 function defaultOutDir(product: string): string {
   const p = resolve(product);
-  return /MTD_MSIL\w+\.xml$/i.test(p) ? dirname(dirname(p)) : dirname(p);
+  return /MTD_MSIL\w+\.xml$|_MTD_ALL\.xml$/i.test(p) ? dirname(dirname(p)) : dirname(p);
 }
