@@ -141,6 +141,10 @@ export interface ModelDto {
   installed: boolean;
   isDefault: boolean;
   sizeBytes?: number;
+  /** What runs the model: onnx, or lightgbm (s2cloudless's text model). */
+  runtime?: 'onnx' | 'lightgbm';
+  /** Model files found on this machine that can be installed for it (s2cloudless's Python package). */
+  candidates?: string[];
 }
 
 export interface RunRequest {

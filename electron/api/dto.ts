@@ -22,6 +22,8 @@ export function modelDto(m: ModelEntry): ModelDto {
     installed: m.installed,
     isDefault: m.isDefault,
     ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}),
+    runtime: m.runtime,
+    ...(m.candidates ? { candidates: [...m.candidates] } : {}),
   };
 }
 
