@@ -4,6 +4,7 @@ import type { ReflectanceBand } from '../scene/reflectance.js';
 import type { ProcessingLevel, Resolution } from '../scene/types.js';
 import type { Rgb } from './palette.js';
 import type { ImageStyle } from './style.js';
+import type { ProductMaskId } from '../../shared/product-masks.js';
 
 export type { ImageStyle, PresetId } from './style.js';
 export type { Rgb, DifferenceCategory } from './palette.js';
@@ -15,7 +16,7 @@ export interface LonLatPolygon {
 }
 
 /** maja: THEIA's CLM cloud mask; maja-mg2: its geophysical mask's cloud and shadow bits. */
-export type ProductMaskId = 'scl' | 'msk-classi' | 'msk-cldprb' | 'maja' | 'maja-mg2';
+export type { ProductMaskId };
 
 export interface SceneInfo {
   sceneId: string;
