@@ -210,11 +210,13 @@ export class BatchRun {
         this.changed(true);
         const t0 = performance.now();
         try {
-          session ??= await createSession(this.plan!.onnx, { threads, log: () => {} });
+          // A LightGBM model (s2cloudless) has no ONNX session: runModel scores it on its own pool.
+          if (this.plan!.card.runtime !== 'lightgbm')
+            session ??= await createSession(this.plan!.onnx, { threads, log: () => {} });
           const { summary } = await processScene(scene, {
             work: this.plan!.work,
             outDir: this.plan!.outDir,
-            session,
+            ...(session ? { session } : {}),
             decoder: getSharedDecoder(),
             signal: ac.signal,
             onProgress: (fraction, stage, eta) => {

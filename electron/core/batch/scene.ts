@@ -32,7 +32,8 @@ export interface SceneContext {
   work: WorkOptions;
   /** The batch's output folder: every output must lie inside it. */
   outDir: string;
-  session: ModelSession;
+  /** The job's ONNX session; absent for a LightGBM model (s2cloudless). */
+  session?: ModelSession;
   decoder?: Jp2Decoder;
   signal: AbortSignal;
   /** Scene progress 0..1 with the stage name. */
@@ -62,7 +63,7 @@ export async function processScene(
     quicklookOut: outputs.quicklook,
     quicklookMaxSize: BATCH_QUICKLOOK_SIZE,
     cloudOnly: work.cloudOnly,
-    session: ctx.session,
+    ...(ctx.session ? { session: ctx.session } : {}),
     decoder: ctx.decoder,
     keepClasses: work.outputs.metrics || !!work.reference,
     signal,

@@ -6,9 +6,9 @@
  * feature order and the reflectance offsets can be read back from the output, pixel by pixel.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S2_BANDS } from '../../../../electron/core/models/card.js';
@@ -205,6 +205,30 @@ describe.skipIf(!hasTool('gdalinfo') || !hasTool('gdallocationinfo'))(
         n++;
       }
       expect(n).toBeGreaterThan(5);
+    }, 300_000);
+
+    it('runs in a batch (no ONNX session), classes and probabilities per product', async () => {
+      writeFileSync(
+        join(models, 'build', 's2cloudless.txt'),
+        modelText(bitModel(TEN.map((b) => at60.medians.get(b)!))),
+      );
+      const out = join(tmp, 'batch');
+      const r = await runCli([
+        'batch',
+        dirname(SAFE),
+        '--out',
+        out,
+        '--model',
+        's2cloudless',
+        '--probabilities',
+        '--no-metrics',
+      ]);
+      expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+      const tifs = readdirSync(out, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.tif'));
+      expect(tifs.some((f) => /s2cloudless_60m\.tif$/.test(f))).toBe(true);
+      expect(tifs.some((f) => /s2cloudless_60m_probabilities\.tif$/.test(f))).toBe(true);
     }, 300_000);
   },
 );
