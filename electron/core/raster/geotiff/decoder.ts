@@ -146,7 +146,8 @@ export class GeoTiffDecoder {
     const t = await this.get(src);
     const { info } = t;
     const level = req.level ?? 0;
-    if (!Number.isInteger(level) || level < 0 || level > Math.max(info.levels, 0) + 4) {
+    // Any level down to a single pixel (JPEG 2000 stops at its decomposition count; these are computed).
+    if (!Number.isInteger(level) || level < 0 || 2 ** level >= 2 * Math.max(info.width, info.height)) {
       throw new S2Error('INVALID_ARGUMENT', `${src.name}: no resolution level ${level}.`, { file: src.name });
     }
     const lw = Math.ceil(info.width / 2 ** level);
