@@ -29,8 +29,20 @@ export async function fileByteSource(path: string): Promise<ByteSource> {
       cause: err,
     });
   }
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  const fd = async (): Promise<Awaited<ReturnType<typeof open>>> => (handle ??= await open(path, 'r'));
+  // The promise is kept, not the handle: concurrent first reads (geotiff.js asks for many strips
+  // at once) must share one descriptor instead of each opening one that only GC would close.
+  let handle: Promise<Awaited<ReturnType<typeof open>>> | undefined;
+  const fd = (): Promise<Awaited<ReturnType<typeof open>>> => {
+    if (!handle) {
+      const p = open(path, 'r');
+      handle = p;
+      // A failed open is retried by the next read.
+      p.catch(() => {
+        if (handle === p) handle = undefined;
+      });
+    }
+    return handle;
+  };
   const read = async (offset: number, length: number): Promise<Uint8Array> => {
     const n = Math.max(0, Math.min(length, size - offset));
     const buf = new Uint8Array(n);
@@ -51,7 +63,7 @@ export async function fileByteSource(path: string): Promise<ByteSource> {
     async close(): Promise<void> {
       const h = handle;
       handle = undefined;
-      await h?.close();
+      await (await h?.catch(() => undefined))?.close();
     },
   };
 }
