@@ -55,7 +55,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '(^|/)electron/(?!api/(contract|tile-url|web-token)$|shared/)',
-              message: 'The renderer imports only electron/api/contract, tile-url, web-token and electron/shared/.',
+              message:
+                'The renderer imports only electron/api/contract, tile-url, web-token and electron/shared/.',
             },
           ],
         },
