@@ -20,14 +20,17 @@ const EMPTY = { status: 204, type: 'text/plain', body: '' } as const;
  * `path` is e.g. 'image/<scene>/12/2071/1500.png'; `query` the URL's search parameters. A tile
  * that cannot be drawn (a broken band file) comes back empty with the reason in a header, so one
  * bad file does not flood the map with errors; the scene panel lists the file's problem.
+ * `signal` fires when the client no longer wants the tile (it left the view, the connection
+ * closed): decoding stops, and the empty answer is neither cached nor reported as a failure.
  */
 export async function tileResponse(
   tiles: TileService,
   path: string,
   query: URLSearchParams,
+  signal?: AbortSignal,
 ): Promise<TileResponse> {
   try {
-    return await render(tiles, path, query);
+    return await render(tiles, path, query, signal);
   } catch (err) {
     const e = toS2Error(err);
     if (e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT') {
@@ -48,7 +51,12 @@ function safeDecode(s: string): string {
   }
 }
 
-async function render(tiles: TileService, path: string, query: URLSearchParams): Promise<TileResponse> {
+async function render(
+  tiles: TileService,
+  path: string,
+  query: URLSearchParams,
+  signal: AbortSignal | undefined,
+): Promise<TileResponse> {
   let req: TileRequest;
   try {
     req = parseTileUrl(path, query);
@@ -57,12 +65,13 @@ async function render(tiles: TileService, path: string, query: URLSearchParams):
     throw err;
   }
   const { z, x, y } = req;
+  const opts = signal ? { signal } : {};
   const png =
     req.kind === 'image'
-      ? await tiles.imageTile(req.sceneId, z, x, y, req.style)
+      ? await tiles.imageTile(req.sceneId, z, x, y, req.style, opts)
       : req.kind === 'mask'
-        ? await tiles.maskTile(req.layerId, z, x, y, req.style)
-        : await tiles.differenceTile(req.a, req.b, z, x, y);
+        ? await tiles.maskTile(req.layerId, z, x, y, req.style, opts)
+        : await tiles.differenceTile(req.a, req.b, z, x, y, {}, opts);
   if (!png) return EMPTY;
   return { status: 200, type: 'image/png', body: png };
 }

@@ -2,7 +2,15 @@
  * Map tiles and the pixel inspector: XYZ Web Mercator PNG tiles of a product's bands, of cloud
  * masks and of mask differences, and every value under a point. Plain Node (no Electron).
  */
-export { TileService, differenceCategories, gridBounds, type TileServiceOptions } from './service.js';
+export {
+  TileService,
+  differenceCategories,
+  gridBounds,
+  type LayerRef,
+  type TileServiceOptions,
+} from './service.js';
+export type { TileLayer } from './tile-layer.js';
+export { PngCache } from './png-cache.js';
 export { PRESETS, STRETCH_PERCENTILES, dnPercentiles, type ImageStyle, type PresetId } from './style.js';
 export {
   MAP_CLASS_COLOURS,

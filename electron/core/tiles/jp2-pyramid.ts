@@ -16,7 +16,7 @@
 import type { ByteSource } from '../raster/byte-source.js';
 import type { RasterDecoder } from '../raster/band-decoder.js';
 import type { Jp2Info, SampleArray } from '../raster/jp2/index.js';
-import { S2Error } from '../errors.js';
+import { S2Error, untilAborted } from '../errors.js';
 import type { ByteLru } from './lru.js';
 
 /** Longest side (pixels) of a level decoded whole and kept in memory. */
@@ -50,6 +50,8 @@ export class Jp2Pyramid {
   readonly overviewLevel: number;
   private readonly pinned = new Map<number, Promise<SampleArray>>();
   private readonly inflight = new Map<string, SharedTask>();
+  /** Aborts the whole-level decodes when the file is closed. */
+  private readonly closing = new AbortController();
   private closed = false;
 
   private constructor(
@@ -98,18 +100,24 @@ export class Jp2Pyramid {
     return level;
   }
 
-  /** The whole image at `level` (>= overviewLevel), decoded once and kept. */
+  /**
+   * The whole image at `level` (>= overviewLevel), decoded once and kept. `signal` cancels this
+   * caller's wait only: the decode is shared by every tile of the level and kept, so it runs on.
+   */
   overview(level: number, signal?: AbortSignal): Promise<SampleArray> {
     if (level < this.overviewLevel) {
       throw new S2Error('INTERNAL', `Level ${level} of ${this.src.name} is too large to keep whole.`);
     }
     let p = this.pinned.get(level);
     if (!p) {
-      p = this.decoder.decode(this.src, { level }, signal).then((r) => r.data);
-      p.catch(() => this.pinned.delete(level));
-      this.pinned.set(level, p);
+      const decoding = this.decoder.decode(this.src, { level }, this.closing.signal).then((r) => r.data);
+      decoding.catch(() => {
+        if (this.pinned.get(level) === decoding) this.pinned.delete(level);
+      });
+      this.pinned.set(level, decoding);
+      p = decoding;
     }
-    return p;
+    return untilAborted(p, signal);
   }
 
   /** Bytes held by the kept whole-level images. */
@@ -242,6 +250,7 @@ export class Jp2Pyramid {
   /** Drops the kept levels and cached blocks, cancels decodes in flight, closes the file. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     for (const t of this.inflight.values()) t.ctrl.abort();
     this.inflight.clear();
     this.pinned.clear();
