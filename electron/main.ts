@@ -63,7 +63,8 @@ function startApi(): ReturnType<typeof createApi> {
   });
   protocol.handle('s2tile', async (request) => {
     const url = new URL(request.url);
-    const t = await tileResponse(api.tiles, url.pathname, url.searchParams);
+    // A fetch Request: its signal fires when the page drops the tile (MapLibre aborts tiles that left the view).
+    const t = await tileResponse(api.tiles, url.pathname, url.searchParams, request.signal);
     return new Response(t.status === 204 ? null : t.body, {
       status: t.status,
       headers: { 'content-type': t.type, 'cache-control': 'private, max-age=300' },

@@ -147,7 +147,21 @@ async function route(
     return;
   }
   if (url.pathname.startsWith('/tiles/')) {
-    const t = await tileResponse(api.tiles, url.pathname.slice('/tiles/'.length), url.searchParams);
+    // MapLibre aborts the fetch of a tile that left the view: the socket closes before we answer,
+    // and the decode for it stops. (req 'close' fires once the request is read, so watch res.)
+    const ctrl = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) ctrl.abort();
+    };
+    res.once('close', onClose);
+    const t = await tileResponse(
+      api.tiles,
+      url.pathname.slice('/tiles/'.length),
+      url.searchParams,
+      ctrl.signal,
+    );
+    res.off('close', onClose);
+    if (ctrl.signal.aborted || res.destroyed) return;
     res.writeHead(t.status, {
       'content-type': t.type,
       'cache-control': t.error ? 'no-store' : 'private, max-age=300',
