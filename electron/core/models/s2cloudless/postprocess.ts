@@ -56,22 +56,26 @@ export function averageOverDisk(prob: Float32Array, width: number, height: numbe
     return p;
   };
   const canEvict = height > 2 * r + 1;
+  const accS = new Float64Array(width);
+  const accC = new Int32Array(width);
   for (let y = 0; y < height; y++) {
     if (canEvict) sums.delete(y - r - 1);
-    const rowsUsed: { s: Float64Array; c: Int32Array; w: number }[] = [];
-    for (let dy = -r; dy <= r; dy++) rowsUsed.push({ ...prefix(reflect(y + dy, height)), w: runs[dy + r]! });
+    accS.fill(0);
+    accC.fill(0);
+    // One disk row at a time over the whole output row: pixel x's run is padded [x + r - w, x + r + w].
+    for (let dy = -r; dy <= r; dy++) {
+      const { s, c } = prefix(reflect(y + dy, height));
+      const lo = r - runs[dy + r]!;
+      const hi = r + runs[dy + r]! + 1;
+      for (let x = 0; x < width; x++) {
+        accS[x]! += s[x + hi]! - s[x + lo]!;
+        accC[x]! += c[x + hi]! - c[x + lo]!;
+      }
+    }
     const o = y * width;
     for (let x = 0; x < width; x++) {
-      // Padded position of pixel x is x + r; the run is [x + r - w, x + r + w].
-      let s = 0;
-      let c = 0;
-      for (const u of rowsUsed) {
-        const a = x + r - u.w;
-        const b = x + r + u.w + 1;
-        s += u.s[b]! - u.s[a]!;
-        c += u.c[b]! - u.c[a]!;
-      }
-      out[o + x] = c > 0 ? s / c : NaN;
+      const c = accC[x]!;
+      out[o + x] = c > 0 ? accS[x]! / c : NaN;
     }
   }
   return out;
