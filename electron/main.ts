@@ -67,7 +67,8 @@ function startApi(): ReturnType<typeof createApi> {
     const t = await tileResponse(api.tiles, url.pathname, url.searchParams, request.signal);
     return new Response(t.status === 204 ? null : t.body, {
       status: t.status,
-      headers: { 'content-type': t.type, 'cache-control': 'private, max-age=300' },
+      // As the web host: an empty tile that failed or was cancelled must not be served from cache later.
+      headers: { 'content-type': t.type, 'cache-control': t.error ? 'no-store' : 'private, max-age=300' },
     });
   });
   return api;
