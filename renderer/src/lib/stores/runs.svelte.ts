@@ -7,6 +7,7 @@
 import type { ModelDto, Resolution, RunSummaryDto } from '../../../../electron/api/contract';
 import { errorText, invoke, on } from '../api';
 import { app } from '../state.svelte';
+import { models } from './models.svelte';
 
 export interface RunProgressView {
   stage: string;
@@ -18,7 +19,6 @@ export interface RunProgressView {
 export const FMASK_ID = 'fmask';
 
 class RunsStore {
-  models = $state<ModelDto[]>([]);
   modelId = $state('');
   resolution = $state<'' | '10' | '20' | '60'>('');
   cloudOnly = $state(false);
@@ -58,20 +58,16 @@ class RunsStore {
     });
   }
 
+  /** Loads the catalogue (shared with the other panels) and picks a model if none is chosen. */
   async loadModels(): Promise<void> {
-    try {
-      const m = await invoke('models.list', {});
-      this.models = m;
-      // Only a default: the user may have chosen while the list was loading.
-      if (!this.modelId)
-        this.modelId = app.settings?.lastModel ?? m.find((x) => x.isDefault)?.id ?? m[0]?.id ?? '';
-    } catch (err) {
-      this.error = errorText(err);
-    }
+    await models.load();
+    this.error ??= models.error;
+    // Only a default: the user may have chosen while the list was loading.
+    if (!this.modelId) this.modelId = app.settings?.lastModel ?? models.defaultId;
   }
 
   get selectedModel(): ModelDto | undefined {
-    return this.models.find((m) => m.id === this.modelId);
+    return models.list.find((m) => m.id === this.modelId);
   }
 
   async start(): Promise<void> {
