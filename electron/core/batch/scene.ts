@@ -84,7 +84,7 @@ export async function processScene(
     const adapter = productMaskAdapter(product.metadata.level, product.bands, product.masks);
     if (work.outputs.productMasks || work.outputs.metrics) {
       if (!adapter) {
-        notes.push('the product has no SCL, MSK_CLASSI or MSK_CLOUDS mask');
+        notes.push('the product has no SCL, MSK_CLASSI, MSK_CLOUDS or MAJA CLM mask');
       } else {
         ctx.onProgress(modelShare, 'product mask');
         const mask = await loadMask(scene.path, {
