@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost, type WebHost } from '../../electron/web-host.js';
+import { makeTheia } from '../fixtures/make-theia.js';
 import { batchFolder, smallScenes } from '../unit/batch/fixtures.js';
 import { launchChromium } from '../helpers/browser.js';
 import { DATA_DIR, hasTool, SHARED_DATA } from '../helpers/env.js';
@@ -138,6 +139,42 @@ describe.skipIf(!hasTool('chromium') || !hasTool('opj_compress'))(
       await page.keyboard.press('f');
       await page.waitForTimeout(800);
       await page.screenshot({ path: join(SHOTS, 'studio-vector.png') });
+    });
+
+    it('opens a THEIA L2A product: MAJA CLM as a layer and as the Metrics reference, by name', async () => {
+      const { folder } = await makeTheia({ outDir: join(DATA_DIR, 'theia') });
+      await page.fill('#product-path', folder);
+      await page.click('#open-product');
+      await page.waitForSelector('[data-add-product="maja"]');
+      expect(await page.locator('[data-add-product]').allTextContents()).toEqual([
+        'MAJA CLM',
+        'MAJA MG2 (clouds, shadows)',
+      ]);
+      await page.click('[data-add-product="maja"]');
+      await expect.poll(() => page.locator('.layer-list li', { hasText: 'MAJA CLM' }).count()).toBe(1);
+      // MG2's cloud and shadow bits, read from its file with the maja-mg2 adapter, to score.
+      await page.selectOption('select[aria-label="Mask format"]', 'maja-mg2');
+      await page.click('text=Mask file…');
+      await page.fill('.modal input[aria-label="Path"]', join(folder, 'MASKS'));
+      await page.click('.modal button[type="submit"]');
+      await page.click('.modal .fs-list button:has-text("_MG2_R2.tif")');
+      await expect.poll(() => page.locator('.layer-list li').count()).toBe(3);
+      await page.click('button[data-panel="metrics"]');
+      const options = await page.locator('select[aria-label="Reference"] option').allTextContents();
+      expect(options).toEqual(
+        expect.arrayContaining(['product: MAJA CLM', 'product: MAJA MG2 (clouds, shadows)']),
+      );
+      // The box says which of the product's own masks it adds.
+      expect(await page.textContent('section[aria-label="Metrics"] fieldset')).toContain(
+        "The product's own masks (MAJA CLM)",
+      );
+      await page.selectOption('select[aria-label="Reference"]', 'product:maja');
+      await page.locator('section[aria-label="Metrics"] fieldset input[type="checkbox"]').first().check();
+      await page.click('#metrics-compute');
+      await page.waitForSelector('[data-testid="metrics-table"] tbody tr', { timeout: 60_000 });
+      expect(await page.textContent('[data-testid="metrics-table"]')).toContain('_MG2_R2');
+      expect(await page.textContent('section[aria-label="Metrics"]')).toMatch(/Against .*MAJA CLM/);
+      expect(await page.locator('section[aria-label="Metrics"] .error-text').count()).toBe(0);
     });
   },
 );
