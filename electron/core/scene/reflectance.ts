@@ -1,6 +1,7 @@
 import { S2Error, throwIfAborted } from '../errors.js';
 import { fullWindow, intersectWindows, windowGrid, type Grid, type PixelWindow } from '../raster/grid.js';
 import { bandDecoder, type RasterDecoder } from '../raster/band-decoder.js';
+import type { ByteSource } from '../raster/byte-source.js';
 import { isGeoTiffName } from '../raster/geotiff/decoder.js';
 import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
 import type { SampleArray } from '../raster/jp2/types.js';
@@ -27,6 +28,39 @@ export interface ReflectanceRequest {
   coarsening?: 'average' | 'jp2-level';
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
+  /**
+   * Band files kept open across calls (a run reading strip after strip): each file is opened,
+   * and its JPEG 2000 index parsed, once instead of once per call. Closed by its owner.
+   */
+  sources?: BandSources;
+}
+
+/**
+ * The band files of one product, each opened once and kept open until close(): the decoder keeps
+ * a file's parsed JPEG 2000 index for as long as its ByteSource lives, so reusing the source
+ * saves re-reading the tile-part headers at every strip.
+ */
+export class BandSources {
+  private readonly sources = new Map<string, Promise<ByteSource>>();
+
+  constructor(private readonly product: Product) {}
+
+  get(path: string): Promise<ByteSource> {
+    let src = this.sources.get(path);
+    if (!src) {
+      src = this.product.open(path);
+      this.sources.set(path, src);
+      // A file that failed to open is tried again next time (and not closed).
+      src.catch(() => this.sources.delete(path));
+    }
+    return src;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sources.values()];
+    this.sources.clear();
+    await Promise.allSettled(all.map(async (src) => (await src).close()));
+  }
 }
 
 export interface ReflectanceStack {
@@ -94,7 +128,16 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
             : (req.upsampling ?? 'bilinear');
       const srcGrid = level === 0 ? fullGrid : productGrid(product, srcRes as Resolution);
       const srcWin = sourceWindowFor(window, req.resolution, srcRes, srcGrid, method);
-      const dn = await decodeWindow(product, entry.path, fullGrid, srcWin, level, decoder, req.signal);
+      const dn = await decodeWindow(
+        product,
+        entry.path,
+        fullGrid,
+        srcWin,
+        level,
+        decoder,
+        req.signal,
+        req.sources,
+      );
       if (method === 'average') {
         // Average the stored numbers, then convert: the conversion is affine, so this is the
         // mean reflectance, without a float copy of every fine pixel (4x the output at 20 m).
@@ -241,8 +284,9 @@ async function decodeWindow(
   level: number,
   decoder: RasterDecoder,
   signal: AbortSignal | undefined,
+  sources?: BandSources,
 ): Promise<SampleArray> {
-  const src = await product.open(path);
+  const src = sources ? await sources.get(path) : await product.open(path);
   try {
     await checkSize(src.name, await decoder.info(src), grid);
     const raster = await decoder.decode(src, { window, level }, signal);
@@ -257,7 +301,7 @@ async function decodeWindow(
     }
     return raster.data;
   } finally {
-    await src.close();
+    if (!sources) await src.close();
   }
 }
 

@@ -12,6 +12,7 @@ import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raste
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import {
   productGrid,
+  BandSources,
   readReflectance,
   type ReflectanceBand,
   type ReflectanceStack,
@@ -177,6 +178,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   // is read while the network and onStrip work on this one: decoding runs in the worker pool,
   // so the main thread's own work (tiles in and out, the fused decision, the semi-transparent
   // rule) no longer leaves the decoders idle.
+  // Each band file is opened (and its JPEG 2000 index parsed) once for the whole run.
+  const sources = new BandSources(product);
   const readStrip = (rowSpan: TileSpan): Promise<{ stack: ReflectanceStack; lo: number }> => {
     const { lo, hi } = spanSourceRange(rowSpan, H);
     const read = readReflectance(product, {
@@ -186,6 +189,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       decoder: opts.decoder,
       signal,
       coarsening: opts.coarsening ?? 'average',
+      sources,
     }).then((stack) => ({ stack, lo }));
     read.catch(() => undefined); // awaited below; a strip never awaited (after an error) must not crash the process
     return read;
@@ -274,6 +278,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     await classWriter?.abort();
     await probWriter?.abort();
     throw err;
+  } finally {
+    await sources.close();
   }
   const result: PredictResult = {
     grid,
