@@ -9,59 +9,15 @@
  *   node --import tsx test/bench/full-tile.bench.ts [--runs 20:native,10:native,20:wasm]
  *        [--baseline DIR]   also run the CLI of another checkout (e.g. a worktree of main)
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeScene } from '../fixtures/make-scene.js';
 import { DATA_DIR } from '../helpers/env.js';
+import { timedRun as run } from './timed-run.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TIME = '/usr/bin/time';
-
-interface Measured {
-  wallS: number;
-  cpuS: number | null;
-  peakRssMb: number | null;
-  /** The CLI's stage times ("read 32.5 s, inference 11.3 s, ..."). */
-  stages: string;
-  ok: boolean;
-  tail: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
-  const timed = existsSync(TIME);
-  const t0 = performance.now();
-  return new Promise((done) => {
-    const p = spawn(timed ? TIME : cmd, timed ? ['-v', cmd, ...args] : args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const wallS = (performance.now() - t0) / 1000;
-      const num = (re: RegExp): number | null => {
-        const m = re.exec(out);
-        return m ? Number(m[1]) : null;
-      };
-      const user = num(/User time \(seconds\): ([\d.]+)/);
-      const sys = num(/System time \(seconds\): ([\d.]+)/);
-      const rss = num(/Maximum resident set size \(kbytes\): (\d+)/);
-      done({
-        wallS,
-        cpuS: user !== null && sys !== null ? user + sys : null,
-        peakRssMb: rss !== null ? rss / 1024 : null,
-        stages: /time [\d:]+ \(([^)]*)\)/.exec(out)?.[1] ?? '',
-        ok: code === 0,
-        tail: out.split('\n').slice(-8).join('\n'),
-      });
-    });
-  });
-}
 
 function band(safe: string, name: string): string {
   const granules = join(safe, 'GRANULE');

@@ -9,59 +9,17 @@
  *
  *   node --import tsx test/bench/s2cloudless.bench.ts [--res 60,20] [--trees 200] [--leaves 31]
  */
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLightgbmModel, predict } from '../../electron/core/models/lightgbm/index.js';
 import { makeScene } from '../fixtures/make-scene.js';
 import { DATA_DIR } from '../helpers/env.js';
+import { timedRun as run } from './timed-run.js';
 import { decisionType, modelText, randomTree, rng } from '../helpers/lightgbm-model.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TIME = '/usr/bin/time';
-
-interface Measured {
-  wallS: number;
-  cpuS: number | null;
-  peakRssMb: number | null;
-  stages: string;
-  ok: boolean;
-  tail: string;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
-  const timed = existsSync(TIME);
-  const t0 = performance.now();
-  return new Promise((done) => {
-    const p = spawn(timed ? TIME : cmd, timed ? ['-v', cmd, ...args] : args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => {
-      const num = (re: RegExp): number | null => {
-        const m = re.exec(out);
-        return m ? Number(m[1]) : null;
-      };
-      const user = num(/User time \(seconds\): ([\d.]+)/);
-      const sys = num(/System time \(seconds\): ([\d.]+)/);
-      const rss = num(/Maximum resident set size \(kbytes\): (\d+)/);
-      done({
-        wallS: (performance.now() - t0) / 1000,
-        cpuS: user !== null && sys !== null ? user + sys : null,
-        peakRssMb: rss !== null ? rss / 1024 : null,
-        stages: /time [\d:.]+ ?s? \(([^)]*)\)/.exec(out)?.[1] ?? /time [^(]*\(([^)]*)\)/.exec(out)?.[1] ?? '',
-        ok: code === 0,
-        tail: out.split('\n').slice(-10).join('\n'),
-      });
-    });
-  });
-}
 
 /** Ten-band model: 200 trees x 31 leaves, thresholds in 0..0.6 reflectance, mixed default directions. */
 function syntheticModel(trees: number, leaves: number): string {

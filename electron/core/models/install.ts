@@ -137,8 +137,9 @@ export async function buildModel(
 }
 
 /**
- * Installs a model from a local file: an ONNX file is checked (sha256 when the card pins one,
- * graph against card) and copied; a Keras HDF5 file is converted. Never leaves a partial file.
+ * Installs a model from a local file: an ONNX or LightGBM file is checked (sha256 when the card
+ * pins one, the model against the card) and copied; a Keras HDF5 file is converted. Never leaves
+ * a partial file.
  */
 export async function installFromFile(
   card: ModelCard,
@@ -146,8 +147,7 @@ export async function installFromFile(
   buildDir: string,
   cardFile = `${card.id}/model.json`,
 ): Promise<InstallResult> {
-  if (card.runtime === 'lightgbm') return installLightgbm(card, source, buildDir, cardFile);
-  if (isKeras(source)) return buildModel(card, source, buildDir, cardFile);
+  if (card.runtime !== 'lightgbm' && isKeras(source)) return buildModel(card, source, buildDir, cardFile);
   const sha256 = await sha256File(source);
   if (card.file.sha256 !== null && sha256 !== card.file.sha256) {
     throw new S2Error(
@@ -156,39 +156,10 @@ export async function installFromFile(
       { file: source },
     );
   }
-  await verifyAgainstCard(card, source, cardFile);
-  await mkdir(buildDir, { recursive: true });
-  const out = join(buildDir, card.file.name);
-  const tmp = `${out}.${process.pid}.partial`;
-  try {
-    await copyFile(source, tmp);
-    await rename(tmp, out);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  await writeChecksum(out, sha256);
-  return { card, file: out, sha256 };
-}
-
-/**
- * Installs a LightGBM text model (s2cloudless): parsed in full and checked against the card (a
- * binary classifier over the card's bands, or all thirteen) before it is copied.
- */
-async function installLightgbm(
-  card: ModelCard,
-  source: string,
-  buildDir: string,
-  cardFile: string,
-): Promise<InstallResult> {
-  const sha256 = await sha256File(source);
-  if (card.file.sha256 !== null && sha256 !== card.file.sha256) {
-    throw new S2Error(
-      'BAD_MODEL',
-      `${source}: sha256 ${sha256} differs from ${card.file.sha256} in ${cardFile} (field "file.sha256").`,
-      { file: source },
-    );
-  }
-  checkPixelModel(card, await readLightgbmModel(source));
+  // A LightGBM text model (s2cloudless) is parsed in full and checked against the card (a binary
+  // classifier over the card's bands, or all thirteen); an ONNX graph against the card's I/O.
+  if (card.runtime === 'lightgbm') checkPixelModel(card, await readLightgbmModel(source));
+  else await verifyAgainstCard(card, source, cardFile);
   await mkdir(buildDir, { recursive: true });
   const out = join(buildDir, card.file.name);
   const tmp = `${out}.${process.pid}.partial`;
