@@ -88,17 +88,8 @@ export function modelText(m: TestModel): string {
   ].join('\n');
 }
 
-/** A small deterministic PRNG (mulberry32), so generated models are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shadow tests' deterministic PRNG (mulberry32), so generated models are the same on every run. */
+export { rng } from '../unit/masks/shadow/synthetic.js';
 
 /**
  * A random tree grown leaf-wise as LightGBM grows them: splitting leaf l makes node j whose left
