@@ -14,6 +14,8 @@ import {
   type LoadMaskOptions,
   type TablePreset,
 } from '../masks/adapters/index.js';
+import { isLabelFile } from '../labels/read.js';
+import { LABEL_RULE } from '../labels/classes.js';
 import { alignMasks } from '../masks/align.js';
 import type { SchemaMask } from '../masks/schema.js';
 import {
@@ -184,11 +186,15 @@ export async function compareReport(
     }
     const folder = await isDirectory(reference);
     const files = folder ? alcdShapefiles(reference) : [reference];
-    const rule = classRule(req, files.length > 1 || folder);
+    // A label file of ours (electron/core/labels) carries its classes in "class": no table needed.
+    const labelFile =
+      !folder && files.length === 1 && req.classField === undefined && (await isLabelFile(files[0]!));
+    const rule = labelFile ? LABEL_RULE : classRule(req, files.length > 1 || folder);
     const aligned = alignMasks(masks, { grid: 'finest' });
     const pts = await vectorToPoints(files, aligned.grid, { rule, source: 'reference points' });
     // Labelled points are scored as points; polygons (no points) are rasterised instead.
-    if (pts.points.length > 0) {
+    // A label file mixing points and polygons is rasterised whole (a point burns its pixel).
+    if (pts.points.length > 0 && !(labelFile && pts.notPoints > 0)) {
       const points: LabelledPoint[] = pts.points.map((p) => ({ col: p.col, row: p.row, classValue: p.cls }));
       report = buildReport({
         ...base,
