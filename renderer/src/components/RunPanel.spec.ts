@@ -1,8 +1,8 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ModelDto, SceneView } from '../../../electron/api/contract';
-import { app } from '../lib/state.svelte';
 import { runs } from '../lib/stores/runs.svelte';
+import { scene } from '../lib/stores/scene.svelte';
 import { fakeApi } from '../test/fake-api';
 import RunPanel from './RunPanel.svelte';
 
@@ -33,13 +33,13 @@ describe('RunPanel', () => {
     api.current.handle('models.list', () => [model('a', true), model('b', false)]);
     api.current.handle('run.start', () => ({ runId: 'r1' }));
     api.current.handle('settings.update', () => ({}) as never);
-    app.scene = null;
+    scene.current = null;
     runs.runId = null;
     runs.progress = null;
   });
 
   function mount(): { unmount: () => void } {
-    app.scene = {
+    scene.current = {
       entry: { path: '/data/A.SAFE', ok: true } as SceneView['entry'],
       map: { sceneId: 's' } as SceneView['map'],
     };

@@ -2,9 +2,9 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BatchSnapshotDto } from '../../../electron/api/contract';
-import { app } from '../lib/state.svelte';
 import { batch } from '../lib/stores/batch.svelte';
 import { runs } from '../lib/stores/runs.svelte';
+import { view } from '../lib/stores/view.svelte';
 import StatusBar from './StatusBar.svelte';
 
 vi.mock('../lib/api', async (importOriginal) => ({
@@ -15,8 +15,8 @@ vi.mock('../lib/api', async (importOriginal) => ({
 
 describe('StatusBar', () => {
   beforeEach(() => {
-    app.panel = 'scene';
-    app.status = 'T31PGN opened.';
+    view.panel = 'scene';
+    view.status = 'T31PGN opened.';
     runs.progress = null;
     batch.snap = null;
   });
@@ -41,12 +41,12 @@ describe('StatusBar', () => {
     expect(screen.getByTestId('status-run').textContent).toBe('Run: shadows 81 %');
     expect(screen.getByTestId('status-batch').textContent).toBe('Batch: running 2/5');
     await fireEvent.click(screen.getByTestId('status-run'));
-    expect(app.panel).toBe('run');
+    expect(view.panel).toBe('run');
     flushSync();
     // Its own panel shows the run: the bar does not repeat it.
     expect(screen.queryByTestId('status-run')).toBeNull();
     await fireEvent.click(screen.getByTestId('status-batch'));
-    expect(app.panel).toBe('batch');
+    expect(view.panel).toBe('batch');
   });
 
   it('drops a finished batch', () => {

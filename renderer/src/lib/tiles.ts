@@ -1,7 +1,7 @@
 /** Tile URL templates for each layer kind; the query string carries the style so caches key on it. */
 import { hex, tileUrlPath, type Rgb3, type TileLayerRef } from '../../../electron/api/tile-url';
 import { withToken } from './api';
-import type { Layer } from './state.svelte';
+import type { Layer } from './stores/layers.svelte';
 
 export { hex };
 

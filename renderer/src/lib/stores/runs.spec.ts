@@ -22,7 +22,7 @@ const MODEL: ModelDto = {
   isDefault: true,
 };
 
-function scene(path: string): SceneView {
+function sceneView(path: string): SceneView {
   return {
     entry: { path, ok: true } as SceneView['entry'],
     map: { sceneId: `scene-${path}` } as SceneView['map'],
@@ -38,15 +38,19 @@ const maskDto = (path: string): MaskLayerDto => ({
   bounds: [0, 0, 1, 1],
 });
 
-/** A fresh store and app state per test (they are module singletons). */
+/** Fresh stores per test (they are module singletons). */
 async function load(): Promise<{
   runs: typeof import('./runs.svelte').runs;
-  app: typeof import('../state.svelte').app;
+  scene: typeof import('./scene.svelte').scene;
+  layers: typeof import('./layers.svelte').layers;
+  view: typeof import('./view.svelte').view;
 }> {
   vi.resetModules();
   const { runs } = await import('./runs.svelte');
-  const { app } = await import('../state.svelte');
-  return { runs, app };
+  const { scene } = await import('./scene.svelte');
+  const { layers } = await import('./layers.svelte');
+  const { view } = await import('./view.svelte');
+  return { runs, scene, layers, view };
 }
 
 describe('runs store', () => {
@@ -70,8 +74,8 @@ describe('runs store', () => {
   });
 
   it('puts the mask of a finished run on the map with no panel mounted', async () => {
-    const { runs, app } = await load();
-    app.scene = scene('/data/A.SAFE');
+    const { runs, scene, layers } = await load();
+    scene.current = sceneView('/data/A.SAFE');
     runs.init();
     await vi.waitFor(() => expect(runs.modelId).not.toBe(''));
     await runs.start();
@@ -95,7 +99,7 @@ describe('runs store', () => {
       },
     });
     await vi.waitFor(() =>
-      expect(app.layers.map((l) => l.name)).toEqual(['/out/A_classes.tif', 'probabilities']),
+      expect(layers.list.map((l) => l.name)).toEqual(['/out/A_classes.tif', 'probabilities']),
     );
     expect(runs.runId).toBeNull();
     expect(runs.progress).toBeNull();
@@ -111,11 +115,11 @@ describe('runs store', () => {
   });
 
   it('does not put a mask on the map of another product opened meanwhile', async () => {
-    const { runs, app } = await load();
-    app.scene = scene('/data/A.SAFE');
+    const { runs, scene, layers, view } = await load();
+    scene.current = sceneView('/data/A.SAFE');
     runs.init();
     await runs.start();
-    app.scene = scene('/data/B.SAFE');
+    scene.current = sceneView('/data/B.SAFE');
     api.current!.emit('run.finished', {
       runId: 'r1',
       ok: true,
@@ -128,20 +132,20 @@ describe('runs store', () => {
         shares: {},
       },
     });
-    await vi.waitFor(() => expect(app.status).toMatch(/another product/));
-    expect(app.layers).toEqual([]);
+    await vi.waitFor(() => expect(view.status).toMatch(/another product/));
+    expect(layers.list).toEqual([]);
     expect(api.current!.calls.some((c) => c.channel === 'map.addMask')).toBe(false);
   });
 
   it('keeps a failed run in words and a cancelled one in the status', async () => {
-    const { runs, app } = await load();
-    app.scene = scene('/data/A.SAFE');
+    const { runs, scene, view } = await load();
+    scene.current = sceneView('/data/A.SAFE');
     runs.init();
     await runs.start();
     runs.cancel();
     expect(api.current!.calls.at(-1)).toEqual({ channel: 'run.cancel', args: { runId: 'r1' } });
     api.current!.emit('run.finished', { runId: 'r1', ok: false, cancelled: true });
-    expect(app.status).toMatch(/cancelled/);
+    expect(view.status).toMatch(/cancelled/);
     await runs.start();
     api.current!.emit('run.finished', {
       runId: 'r1',
@@ -152,11 +156,11 @@ describe('runs store', () => {
   });
 
   it('says why a run could not start, and starts nothing without an open product', async () => {
-    const { runs, app } = await load();
+    const { runs, scene } = await load();
     runs.init();
     await runs.start();
     expect(api.current!.calls.some((c) => c.channel === 'run.start')).toBe(false);
-    app.scene = scene('/data/A.SAFE');
+    scene.current = sceneView('/data/A.SAFE');
     api.current!.handle('run.start', () => {
       throw new Error('The model is not installed');
     });

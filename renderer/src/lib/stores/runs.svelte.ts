@@ -6,8 +6,11 @@
  */
 import type { ModelDto, Resolution, RunSummaryDto } from '../../../../electron/api/contract';
 import { errorText, invoke, on } from '../api';
-import { app } from '../state.svelte';
+import { layers } from './layers.svelte';
 import { models } from './models.svelte';
+import { scene } from './scene.svelte';
+import { settings } from './settings.svelte';
+import { view } from './view.svelte';
 
 export interface RunProgressView {
   stage: string;
@@ -37,7 +40,7 @@ class RunsStore {
     void this.loadModels();
     if (this.started) return;
     this.started = true;
-    this.outDir = app.settings?.lastOutDir ?? '';
+    this.outDir = settings.current?.lastOutDir ?? '';
     on('run.progress', (p) => {
       if (p.runId !== this.runId) return;
       this.progress = {
@@ -53,7 +56,7 @@ class RunsStore {
       this.runProduct = null;
       this.progress = null;
       if (f.ok && f.result) void this.landed(f.result, product);
-      else if (f.cancelled) app.status = 'Run cancelled; nothing was written.';
+      else if (f.cancelled) view.status = 'Run cancelled; nothing was written.';
       else if (f.error) this.error = f.error.message;
     });
   }
@@ -63,7 +66,7 @@ class RunsStore {
     await models.load();
     this.error ??= models.error;
     // Only a default: the user may have chosen while the list was loading.
-    if (!this.modelId) this.modelId = app.settings?.lastModel ?? models.defaultId;
+    if (!this.modelId) this.modelId = settings.current?.lastModel ?? models.defaultId;
   }
 
   get selectedModel(): ModelDto | undefined {
@@ -71,7 +74,7 @@ class RunsStore {
   }
 
   async start(): Promise<void> {
-    const entry = app.scene?.entry;
+    const entry = scene.current?.entry;
     if (!entry?.ok || this.runId) return;
     this.error = null;
     this.last = null;
@@ -87,8 +90,9 @@ class RunsStore {
       this.runId = r.runId;
       this.runProduct = entry.path;
       this.progress = { stage: 'starting', fraction: 0 };
-      void invoke('settings.update', {
-        patch: { lastModel: this.modelId, ...(this.outDir ? { lastOutDir: this.outDir } : {}) },
+      void settings.remember({
+        lastModel: this.modelId,
+        ...(this.outDir ? { lastOutDir: this.outDir } : {}),
       });
     } catch (err) {
       this.error = errorText(err);
@@ -102,21 +106,21 @@ class RunsStore {
   /** A finished run: its summary, and its mask on the map when its product is still the open one. */
   private async landed(result: RunSummaryDto, product: string | null): Promise<void> {
     this.last = result;
-    const open = app.scene?.entry.ok ? app.scene.entry.path : null;
+    const open = scene.productPath;
     if (product !== open) {
-      app.status = `Mask written for another product (not added to this map): ${result.classesOut}`;
+      view.status = `Mask written for another product (not added to this map): ${result.classesOut}`;
       return;
     }
-    app.status = `Mask written: ${result.classesOut}`;
+    view.status = `Mask written: ${result.classesOut}`;
     // The app's own COG: named as such, so nothing has to guess how to read it.
     const own = result.modelId !== FMASK_ID && !/fmask/i.test(result.modelId);
-    await app.addMask({
+    await layers.addMask({
       kind: 'file',
       path: result.classesOut,
       name: `${result.modelId} ${result.resolution} m`,
       ...(own ? { adapter: 'studio' } : {}),
     });
-    if (result.probabilitiesOut) await app.addMask({ kind: 'probability', path: result.probabilitiesOut });
+    if (result.probabilitiesOut) await layers.addMask({ kind: 'probability', path: result.probabilitiesOut });
   }
 }
 
