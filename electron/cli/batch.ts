@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { BatchRun } from '../core/batch/index.js';
+import {
+  BatchRun,
+  DEFAULT_SHARD_MAX_ATTEMPTS,
+  mergeShardReports,
+  parseShard,
+  shardJournalName,
+  type ResolvedShard,
+} from '../core/batch/index.js';
 import type { BatchOptions, BatchSceneState, BatchSnapshot } from '../core/batch/index.js';
 import { S2Error } from '../core/errors.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
@@ -10,12 +17,20 @@ import { formatSeconds } from './progress.js';
 type Stream = { write(s: string): unknown; isTTY?: boolean };
 
 /**
- * `s2cloud batch <folder> --out <dir> [--jobs N] [--model ID] [--resolution 10|20|60] [--probabilities]
- * [--product-masks] [--fmask] [--cloud-only] [--no-metrics] [--no-quicklook] [--reference PATH]
- * [--skip-existing | --no-skip-existing] [--restart]`: runs a model over every product under a
- * folder, with a journal in the output folder so that a rerun resumes. Ctrl+C cancels cleanly.
+ * `s2cloud batch <folder|list.txt> --out <dir> [--shard K/N|auto[/N]] [--max-attempts N] [--jobs N]
+ * [--model ID] [--resolution 10|20|60] [--probabilities] [--product-masks] [--fmask] [--cloud-only]
+ * [--no-metrics] [--no-quicklook] [--reference PATH] [--skip-existing | --no-skip-existing]
+ * [--restart]`: runs a model over every product under a folder (or named by a list), with a
+ * journal in the output folder so that a rerun resumes. Ctrl+C cancels cleanly.
+ * `s2cloud batch report <dir>` merges the shard journals of a split batch into its reports.
  */
 export async function runBatchCommand(args: string[], io: CliIo): Promise<number> {
+  const firstPositional = args.find((a) => !a.startsWith('-'));
+  if (firstPositional === 'report' && args.filter((a) => !a.startsWith('-')).length === 2)
+    return runBatchReport(
+      args.filter((a) => a !== 'report'),
+      io,
+    );
   // node:util parseArgs of Node 20 has no --no-<flag>: take the negations out first.
   const negated = new Set<string>();
   const rest = args.filter((a) => {
@@ -41,6 +56,8 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
         restart: { type: 'boolean', default: false },
         reference: { type: 'string' },
         json: { type: 'boolean', default: false },
+        shard: { type: 'string' },
+        'max-attempts': { type: 'string' },
       },
     });
   } catch (err) {
@@ -49,7 +66,9 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
   }
   const { positionals, values } = parsed;
   if (positionals.length !== 1) {
-    io.stderr.write('s2cloud batch: give exactly one folder to search for products.\n');
+    io.stderr.write(
+      's2cloud batch: give exactly one folder to search for products, or one product list file (one path per line).\n',
+    );
     return 2;
   }
   if (!values.out) {
@@ -65,6 +84,22 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) {
     io.stderr.write(`s2cloud batch: --jobs must be a whole number of at least 1 (got ${values.jobs}).\n`);
     return 2;
+  }
+  const maxAttempts = values['max-attempts'] === undefined ? undefined : Number(values['max-attempts']);
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) {
+    io.stderr.write(
+      `s2cloud batch: --max-attempts must be a whole number of at least 1 (got ${values['max-attempts']}).\n`,
+    );
+    return 2;
+  }
+  let shard: ResolvedShard | undefined;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (err) {
+      io.stderr.write(`s2cloud batch: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
   const opts: BatchOptions = {
     folder: positionals[0]!,
@@ -87,8 +122,14 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
         : {}),
     restart: values.restart,
     ...(values.reference ? { reference: values.reference } : {}),
+    ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
   };
 
+  if (shard)
+    io.stderr.write(
+      `batch: shard ${shard.index} of ${shard.count} (${shard.source}); journal ${shardJournalName(shard)}\n`,
+    );
   const run = new BatchRun(opts);
   const view = new ProgressView(io.stderr as Stream);
   run.onChange((s) => view.update(s));
@@ -118,7 +159,56 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
   if (values.json) io.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
   else io.stdout.write(formatTable(final));
   if (interrupted || final.state === 'cancelled') return 130;
+  if (shard) {
+    // A shard exits 0 once nothing in its slice could change on a retry (done, unusable, or given
+    // up after max attempts), so the engine retries a task only while that can help.
+    const limit = maxAttempts ?? DEFAULT_SHARD_MAX_ATTEMPTS;
+    return final.scenes.some((s) => s.status === 'failed' && (s.attempts ?? 0) < limit) ? 1 : 0;
+  }
   return final.scenes.some((s) => s.status === 'failed' || s.status === 'unusable') ? 1 : 0;
+}
+
+/**
+ * `s2cloud batch report <dir> [--json]`: merges every shard journal in the output folder into one
+ * set of reports. Exit 0 when every shard is there and finished, 1 when the report is partial.
+ */
+async function runBatchReport(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false } },
+    });
+  } catch (err) {
+    io.stderr.write(`s2cloud batch report: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (parsed.positionals.length !== 1) {
+    io.stderr.write('s2cloud batch report: give the output folder the shards wrote to.\n');
+    return 2;
+  }
+  try {
+    const r = await mergeShardReports(parsed.positionals[0]!);
+    const s = r.snapshot;
+    if (parsed.values.json) io.stdout.write(`${JSON.stringify({ ...r }, null, 2)}\n`);
+    else {
+      io.stdout.write(formatTable(s));
+      io.stdout.write(
+        `merged ${r.journals.length} journal${r.journals.length === 1 ? '' : 's'} of ${r.count} shard${r.count === 1 ? '' : 's'}` +
+          (r.complete ? ': complete' : ': INCOMPLETE') +
+          '\n',
+      );
+    }
+    for (const n of s.notes ?? []) io.stderr.write(`s2cloud batch report: ${n}\n`);
+    return r.complete ? 0 : 1;
+  } catch (err) {
+    if (err instanceof S2Error) {
+      io.stderr.write(`s2cloud batch report: ${err.message}\n`);
+      return err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    }
+    throw err;
+  }
 }
 
 /** The overall bar on a terminal (one redrawn line), a line per finished scene everywhere. */
@@ -247,6 +337,11 @@ export function formatTable(s: BatchSnapshot): string {
   );
   if (s.reports)
     lines.push(`reports: ${s.reports.html}`, `         ${s.reports.csv}`, `         ${s.reports.json}`);
-  lines.push(`journal: ${s.outDir}/s2cloud-batch.json`);
+  if (s.shard) {
+    lines.push(`journal: ${s.outDir}/${shardJournalName(s.shard)}`);
+    lines.push(
+      `(a shard writes no reports: once every shard has ended, run s2cloud batch report ${s.outDir})`,
+    );
+  } else lines.push(`journal: ${s.outDir}/s2cloud-batch.json`);
   return `${lines.join('\n')}\n`;
 }

@@ -9,6 +9,20 @@ export { JOURNAL_NAME, readJournal, journalPath, type BatchJournal, type WorkOpt
 export { REPORT_NAMES, writeBatchReports, batchCsv, batchJson, batchHtml } from './report.js';
 export { sceneOutputPaths, productMaskAdapter } from './plan.js';
 export { BATCH_QUICKLOOK_SIZE } from './scene.js';
+export { mergeShardJournals, mergeShardReports, type MergeResult } from './merge.js';
+export {
+  ENGINES,
+  SHARD_COUNT_VARIABLE,
+  parseShard,
+  shardFromEnvironment,
+  shardOf,
+  shardJournalName,
+  type ResolvedShard,
+  type ShardSpec,
+} from './shard.js';
+export { readProductList, type ListedProduct } from './product-list.js';
+export { DEFAULT_SHARD_MAX_ATTEMPTS } from './plan.js';
+export { shardLockStaleMs } from './run.js';
 export type {
   AgreementSummary,
   BatchOptions,

@@ -41,17 +41,30 @@ export interface BatchJournal {
   state: BatchState;
   options: WorkOptions;
   /** Runtime settings of the last run (informative; they do not change the outputs). */
-  run: { jobs: number; threadsPerJob: number; skipExisting: boolean; startedAt?: string };
+  run: {
+    jobs: number;
+    threadsPerJob: number;
+    skipExisting: boolean;
+    startedAt?: string;
+    maxAttempts?: number;
+    /** Host that wrote it last (a pid from another host means nothing here). */
+    host?: string;
+  };
+  /** Set in a shard's journal (`s2cloud-batch.shard-K-of-N.json`): which slice it holds. */
+  shard?: { index: number; count: number };
   scenes: BatchSceneState[];
 }
 
-export function journalPath(outDir: string): string {
-  return join(resolve(outDir), JOURNAL_NAME);
+export function journalPath(outDir: string, name: string = JOURNAL_NAME): string {
+  return join(resolve(outDir), name);
 }
 
-/** The journal in `outDir`, null when there is none; a file that is not one is an error. */
-export async function readJournal(outDir: string): Promise<BatchJournal | null> {
-  const file = journalPath(outDir);
+/**
+ * The journal in `outDir` (the batch's, or a shard's by `name`), null when there is none; a file
+ * that is not one is an error.
+ */
+export async function readJournal(outDir: string, name: string = JOURNAL_NAME): Promise<BatchJournal | null> {
+  const file = journalPath(outDir, name);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -93,9 +106,13 @@ function persistentScene(s: BatchSceneState): BatchSceneState {
   return rest;
 }
 
-export async function writeJournal(outDir: string, journal: BatchJournal): Promise<void> {
+export async function writeJournal(
+  outDir: string,
+  journal: BatchJournal,
+  name: string = JOURNAL_NAME,
+): Promise<void> {
   const data: BatchJournal = { ...journal, scenes: journal.scenes.map(persistentScene) };
-  await writeFileAtomic(journalPath(outDir), `${JSON.stringify(data, null, 2)}\n`);
+  await writeFileAtomic(journalPath(outDir, name), `${JSON.stringify(data, null, 2)}\n`);
 }
 
 /** Differences between the options a journal was written with and the ones asked for now. */

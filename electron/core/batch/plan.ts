@@ -19,14 +19,17 @@ import {
 } from '../pipeline/run-model.js';
 import { checkTiff, safeFileStem } from '../outputs/index.js';
 import { discoverProducts } from '../scene/index.js';
-import type { BandEntry, QiMaskEntry, Resolution } from '../scene/types.js';
+import type { BandEntry, DiscoveryEntry, QiMaskEntry, Resolution } from '../scene/types.js';
 import {
+  JOURNAL_NAME,
   optionDifferences,
   readJournal,
   journalPath,
   type BatchJournal,
   type WorkOptions,
 } from './journal.js';
+import { discoverListed, isProductList, readProductList } from './product-list.js';
+import { inShard, listShardJournals, MAX_SHARDS, shardJournalName, type ShardSpec } from './shard.js';
 import type { BatchOptions, BatchSceneState, BatchSnapshot } from './types.js';
 
 /** Options with every default filled in, and the model card. */
@@ -37,6 +40,14 @@ export interface ResolvedBatch {
   card: ModelCard;
   onnx: string;
   skipExisting: boolean;
+  /** `folder` is a product list file, not a folder. */
+  isList: boolean;
+  /** This worker's slice of the products, when the batch is split across an array job. */
+  shard?: ShardSpec;
+  /** The journal's file name in outDir (a shard has its own). */
+  journalName: string;
+  /** Starts of a product after which a failing or killing product is given up; undefined: no limit. */
+  maxAttempts?: number;
 }
 
 export async function resolveBatch(opts: BatchOptions): Promise<ResolvedBatch> {
@@ -52,6 +63,29 @@ export async function resolveBatch(opts: BatchOptions): Promise<ResolvedBatch> {
     throw new S2Error(
       'INVALID_ARGUMENT',
       `jobs must be a whole number of at least 1 (got ${String(opts.jobs)}).`,
+    );
+  }
+  if (opts.maxAttempts !== undefined && !(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1)) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `max-attempts must be a whole number of at least 1 (got ${String(opts.maxAttempts)}).`,
+    );
+  }
+  const shard = opts.shard;
+  if (
+    shard &&
+    !(
+      Number.isInteger(shard.index) &&
+      Number.isInteger(shard.count) &&
+      shard.count >= 1 &&
+      shard.count <= MAX_SHARDS &&
+      shard.index >= 0 &&
+      shard.index < shard.count
+    )
+  ) {
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `shard ${String(shard.index)}/${String(shard.count)} does not exist: shards are numbered 0 to N-1.`,
     );
   }
   const o = opts.outputs ?? {};
@@ -85,7 +119,79 @@ export async function resolveBatch(opts: BatchOptions): Promise<ResolvedBatch> {
     cloudOnly: work.cloudOnly,
     ...(work.reference ? { reference: work.reference } : {}),
   };
-  return { options, work, outDir, card, onnx, skipExisting: opts.skipExisting ?? !opts.restart };
+  return {
+    options,
+    work,
+    outDir,
+    card,
+    onnx,
+    skipExisting: opts.skipExisting ?? !opts.restart,
+    isList: await isProductList(work.folder),
+    ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
+    journalName: shard ? shardJournalName(shard) : JOURNAL_NAME,
+    // A shard gives a product up after 3 starts by default: the engine retries the whole task,
+    // and a product that kills the process each time must not hold back the rest of its slice.
+    ...(opts.maxAttempts !== undefined
+      ? { maxAttempts: opts.maxAttempts }
+      : shard
+        ? { maxAttempts: DEFAULT_SHARD_MAX_ATTEMPTS }
+        : {}),
+  };
+}
+
+/** Default --max-attempts of a shard. */
+export const DEFAULT_SHARD_MAX_ATTEMPTS = 3;
+
+/**
+ * One output folder holds one batch: a plain one (s2cloud-batch.json) or the shards of one split
+ * (s2cloud-batch.shard-K-of-N.json, all with the same N and the same options). Mixing them would
+ * let two workers write the same output.
+ */
+async function checkSharedFolder(r: ResolvedBatch): Promise<void> {
+  const { outDir, shard, work } = r;
+  const shards = await listShardJournals(outDir);
+  if (!shard) {
+    if (shards.length > 0)
+      throw new S2Error(
+        'INVALID_ARGUMENT',
+        `${outDir} holds the journals of a batch split into ${shards[0]!.count} shards ` +
+          `(${shards[0]!.name}, …): run the shards with --shard, merge them with \`s2cloud batch report ${outDir}\`, ` +
+          'or choose another output folder.',
+        { file: join(outDir, shards[0]!.name) },
+      );
+    return;
+  }
+  if (existsSync(journalPath(outDir)))
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `${journalPath(outDir)} is the journal of a batch that was not split: a shard cannot share its output folder. Choose another output folder.`,
+      { file: journalPath(outDir) },
+    );
+  const other = shards.find((s) => s.count !== shard.count);
+  if (other)
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `${outDir} holds the journals of a batch split into ${other.count} shards (${other.name}); this worker ` +
+        `asks for ${shard.count}. Every worker of one batch must use the same N. To split again, wait for the ` +
+        'old shards to end and delete their journals (finished outputs are kept: skip existing), or choose another output folder.',
+      { file: join(outDir, other.name), details: { kind: 'BATCH_SHARD_COUNT_MISMATCH' } },
+    );
+  for (const s of shards) {
+    if (s.index === shard.index) continue;
+    const j = await readJournal(outDir, s.name).catch(() => null);
+    if (!j) continue;
+    const diffs = optionDifferences(j.options, work);
+    if (diffs.length > 0)
+      throw new S2Error(
+        'INVALID_ARGUMENT',
+        `${journalPath(outDir, s.name)} (another shard of this batch) was written with other options ` +
+          `(${diffs.join('; ')}). Every shard of one batch must run with the same options.`,
+        {
+          file: journalPath(outDir, s.name),
+          details: { kind: 'BATCH_OPTIONS_MISMATCH', differences: diffs },
+        },
+      );
+  }
 }
 
 /**
@@ -200,17 +306,21 @@ export interface Plan extends ResolvedBatch {
 /** Discovery and journal merge (see the file header); throws when the journal's options differ. */
 export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promise<Plan> {
   const resolved = await resolveBatch(opts);
-  const { work, outDir, card } = resolved;
-  let journal = await readJournal(outDir);
+  const { work, outDir, card, journalName } = resolved;
+  await checkSharedFolder(resolved);
+  let journal = await readJournal(outDir, journalName);
   if (journal && !opts.restart) {
     const diffs = optionDifferences(journal.options, work);
     if (diffs.length > 0) {
       throw new S2Error(
         'INVALID_ARGUMENT',
-        `${journalPath(outDir)} was written by a batch with other options (${diffs.join('; ')}). ` +
+        `${journalPath(outDir, journalName)} was written by a batch with other options (${diffs.join('; ')}). ` +
           'Run it again with the same options to resume it, choose another output folder, or restart ' +
           '(--restart) to process every product again with the new options.',
-        { file: journalPath(outDir), details: { kind: 'BATCH_OPTIONS_MISMATCH', differences: diffs } },
+        {
+          file: journalPath(outDir, journalName),
+          details: { kind: 'BATCH_OPTIONS_MISMATCH', differences: diffs },
+        },
       );
     }
   }
@@ -223,8 +333,9 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
     : undefined;
   if (opts.restart) journal = null;
 
-  const found = await discoverProducts(work.folder, { signal });
-  const okEntries = found.flatMap((e) =>
+  const found = await listProducts(work.folder, resolved.isList, signal);
+  // Stems over every product, before slicing: each shard names its outputs as one batch would.
+  const okEntries = found.flatMap(({ entry: e }) =>
     e.ok ? [{ path: e.path, productName: e.metadata.productName }] : [],
   );
   const stems = uniqueStems(okEntries);
@@ -232,8 +343,8 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
   const previous = new Map((journal?.scenes ?? []).map((s) => [s.id, s]));
 
   const scenes: BatchSceneState[] = [];
-  for (const entry of found) {
-    const id = relative(work.folder, entry.path).split(sep).join('/') || basename(entry.path);
+  for (const { entry, id } of found) {
+    if (!inShard(id, resolved.shard)) continue;
     throwIfAborted(signal);
     const sizeBytes = await untilAborted(sizeOnDisk(entry.path, signal), signal).catch((err: unknown) => {
       if (signal?.aborted) throw err;
@@ -281,7 +392,7 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
     }
     const expected = expectedSizes(scene.outputs!, m.grids, work.resolution);
     const problem = await outputsProblem(scene.outputs!, expected);
-    mergePrevious(scene, previous.get(id), problem);
+    mergePrevious(scene, previous.get(id), problem, resolved.maxAttempts);
     if (scene.status === 'pending' && resolved.skipExisting && problem === null) {
       scene.status = 'skipped';
       scene.reason = 'its outputs exist already (skip existing)';
@@ -298,8 +409,30 @@ export async function makePlan(opts: BatchOptions, signal?: AbortSignal): Promis
     state: 'idle',
     ...counts,
     ...(previousRun ? { previousRun } : {}),
+    ...(resolved.shard ? { shard: resolved.shard } : {}),
   };
   return { ...resolved, snapshot, journal };
+}
+
+/**
+ * Every product of the batch with its id: under a folder (discovery, sorted by path; id = path
+ * relative to the folder), or named by a list file (id = the path as listed).
+ */
+async function listProducts(
+  source: string,
+  isList: boolean,
+  signal?: AbortSignal,
+): Promise<{ entry: DiscoveryEntry; id: string }[]> {
+  if (isList) {
+    const items = await readProductList(source);
+    const entries = await discoverListed(source, items, signal);
+    return entries.map((entry, i) => ({ entry, id: items[i]!.id }));
+  }
+  const found = await discoverProducts(source, { signal });
+  return found.map((entry) => ({
+    entry,
+    id: relative(source, entry.path).split(sep).join('/') || basename(entry.path),
+  }));
 }
 
 /** Why the model cannot run on a product of this level with these bands, or null. */
@@ -367,9 +500,29 @@ function mergePrevious(
   scene: BatchSceneState,
   prev: BatchSceneState | undefined,
   problem: { missing: boolean; message: string } | null,
+  maxAttempts?: number,
 ): void {
   if (!prev) return;
   scene.attempts = prev.attempts ?? 0;
+  if (
+    maxAttempts !== undefined &&
+    scene.attempts >= maxAttempts &&
+    (prev.status === 'failed' || prev.status === 'running')
+  ) {
+    // Recorded, not retried forever: the engine retries the task, not this product.
+    scene.status = 'failed';
+    scene.error =
+      prev.status === 'failed' && prev.error
+        ? prev.error
+        : {
+            code: 'INTERRUPTED',
+            message: `the process was killed while processing this product, ${scene.attempts} times (out of memory?)`,
+          };
+    scene.reason = `given up after ${scene.attempts} attempts (max attempts ${maxAttempts})`;
+    if (prev.seconds !== undefined) scene.seconds = prev.seconds;
+    if (prev.finishedAt) scene.finishedAt = prev.finishedAt;
+    return;
+  }
   switch (prev.status) {
     case 'done':
     case 'skipped':

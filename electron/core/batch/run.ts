@@ -9,7 +9,8 @@
  * a rerun processes what is not done.
  */
 import { lstat, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { temporaryOwner } from '../atomic-write.js';
 import { S2Error, toS2Error } from '../errors.js';
 import { createSession, type ModelSession } from '../models/session.js';
@@ -20,7 +21,8 @@ import { processAlive, writeJournal, journalPath, type BatchJournal } from './jo
 import { countScenes, makePlan, type Plan } from './plan.js';
 import { writeBatchReports } from './report.js';
 import { processScene } from './scene.js';
-import type { BatchOptions, BatchSnapshot, BatchState } from './types.js';
+import { shardLockName } from './shard.js';
+import type { BatchOptions, BatchSceneState, BatchSnapshot, BatchState } from './types.js';
 
 /** Discovery and journal merge, without doing any work (what start() would do, and why). */
 export async function planBatch(opts: BatchOptions): Promise<BatchSnapshot> {
@@ -29,6 +31,15 @@ export async function planBatch(opts: BatchOptions): Promise<BatchSnapshot> {
 
 /** Output folders a batch in this process is writing to. */
 const activeOutDirs = new Set<string>();
+
+/**
+ * After how long without a heartbeat another host's shard lock is stale (a retried task that
+ * lands on another machine waits at most this long). S2CLOUD_LOCK_STALE_SECONDS overrides it.
+ */
+export function shardLockStaleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.S2CLOUD_LOCK_STALE_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 120_000;
+}
 
 /** Minimum time between two progress-only notifications. */
 const PROGRESS_INTERVAL_MS = 200;
@@ -136,8 +147,11 @@ export class BatchRun {
       throw new S2Error('BATCH_LOCKED', `A batch is already writing to ${outDir}.`, { file: outDir });
     }
     const j = plan.journal;
+    // A shard's journal may come from another host (a retried task): its lock, refreshed while
+    // held, says whether it is live, not a pid.
     if (
       j &&
+      !plan.shard &&
       !this.opts.restart &&
       ['running', 'paused', 'cancelling'].includes(j.state) &&
       j.pid !== process.pid &&
@@ -149,14 +163,25 @@ export class BatchRun {
         { file: journalPath(outDir) },
       );
     }
-    activeOutDirs.add(outDir);
+    // Shards of one batch share the folder: each holds its own lock, one per process here.
+    const activeKey = plan.shard ? `${outDir}\0${plan.journalName}` : outDir;
+    if (plan.shard && activeOutDirs.has(activeKey)) {
+      throw new S2Error('BATCH_LOCKED', `This shard of ${outDir} is already running here.`, { file: outDir });
+    }
+    activeOutDirs.add(activeKey);
     let lock: BatchLock | null = null;
     try {
-      lock = await acquireBatchLock(outDir);
+      lock = await acquireBatchLock(
+        outDir,
+        plan.shard ? { name: shardLockName(plan.shard), staleAfterMs: shardLockStaleMs() } : {},
+      );
       if (lock.tookOver) plan.snapshot.notes = [`Batch lock: ${lock.tookOver}.`];
       this.plan = plan;
       if (j && !this.opts.restart) this.createdAt = j.createdAt;
-      await removeStaleTemporaries(outDir);
+      await removeStaleTemporaries(
+        outDir,
+        plan.shard ? { own: shardOwnNames(plan.snapshot.scenes, plan.journalName) } : {},
+      );
       const jobs = this.opts.jobs ?? defaultJobs(plan.work.resolution);
       const threads = threadsPerJob(jobs);
       const pendingCancels = plan.snapshot.scenes.filter(
@@ -180,14 +205,16 @@ export class BatchRun {
       delete this.snap.etaSeconds;
       this.changed(true);
       await this.flushJournal();
-      this.snap.reports = await writeBatchReports(this.snap);
+      // A shard writes its journal only: the reports of the whole batch come from merging them
+      // (s2cloud batch report), so no two workers ever write the same file.
+      if (!plan.shard) this.snap.reports = await writeBatchReports(this.snap);
       this.changed(false);
       if (this.journalError) throw toS2Error(this.journalError, journalPath(outDir));
       return this.snapshot();
     } finally {
       if (this.progressTimer) clearTimeout(this.progressTimer);
       await lock?.release();
-      activeOutDirs.delete(outDir);
+      activeOutDirs.delete(activeKey);
     }
   }
 
@@ -197,7 +224,7 @@ export class BatchRun {
       for (;;) {
         while (this.paused && !this.cancelling) await new Promise<void>((r) => this.wake.push(r));
         if (this.cancelling) return;
-        const scene = this.snap.scenes.find((s) => s.status === 'pending' && !this.cancelledIds.has(s.id));
+        const scene = this.nextScene();
         if (!scene) return;
         const ac = new AbortController();
         this.running.set(scene.id, ac);
@@ -259,6 +286,19 @@ export class BatchRun {
     } finally {
       await session?.session.release();
     }
+  }
+
+  /**
+   * The next pending scene. With a retry limit (a shard), scenes never started come first: a
+   * product that killed the last run is retried after the rest of the slice, not before it.
+   */
+  private nextScene(): BatchSceneState | undefined {
+    const ready = (s: BatchSceneState): boolean => s.status === 'pending' && !this.cancelledIds.has(s.id);
+    if (this.plan?.maxAttempts !== undefined) {
+      const fresh = this.snap.scenes.find((s) => ready(s) && !s.attempts);
+      if (fresh) return fresh;
+    }
+    return this.snap.scenes.find(ready);
   }
 
   private wakeWorkers(): void {
@@ -338,11 +378,14 @@ export class BatchRun {
         threadsPerJob: this.snap.threadsPerJob ?? 1,
         skipExisting: plan.skipExisting,
         ...(this.snap.startedAt ? { startedAt: this.snap.startedAt } : {}),
+        ...(plan.maxAttempts !== undefined ? { maxAttempts: plan.maxAttempts } : {}),
+        host: hostname(),
       },
+      ...(plan.shard ? { shard: plan.shard } : {}),
       scenes: structuredClone(this.snap.scenes),
     };
     this.journalQueue = this.journalQueue
-      .then(() => writeJournal(plan.outDir, journal))
+      .then(() => writeJournal(plan.outDir, journal, plan.journalName))
       .catch((err: unknown) => {
         this.journalError ??= err;
       });
@@ -359,7 +402,10 @@ export class BatchRun {
  * `.tmp-<pid>`, `.tmp-<pid>.tiles` or `.<pid>.<n>.partial`), only plain files (never a folder or
  * a link), never recursively: anything else in the folder is the user's.
  */
-export async function removeStaleTemporaries(outDir: string): Promise<string[]> {
+export async function removeStaleTemporaries(
+  outDir: string,
+  opts: { own?: ReadonlySet<string> } = {},
+): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(outDir);
@@ -369,7 +415,12 @@ export async function removeStaleTemporaries(outDir: string): Promise<string[]> 
   const removed: string[] = [];
   for (const name of names) {
     const pid = temporaryOwner(name);
-    if (pid === null || pid === process.pid || processAlive(pid)) continue;
+    if (pid === null || pid === process.pid) continue;
+    if (opts.own) {
+      // A shard: only temporaries of its own outputs, whoever's pid (it may be another host's,
+      // or reused in a container); its lock says no other process works on them.
+      if (!opts.own.has(temporaryTarget(name))) continue;
+    } else if (processAlive(pid)) continue;
     const p = join(outDir, name);
     const st = await lstat(p).catch(() => null);
     if (!st?.isFile()) continue;
@@ -377,6 +428,18 @@ export async function removeStaleTemporaries(outDir: string): Promise<string[]> 
     removed.push(name);
   }
   return removed;
+}
+
+/** The file a temporary name is being written for (`x.tif.tmp-12` -> `x.tif`). */
+function temporaryTarget(name: string): string {
+  return name.replace(/(?:\.\d+\.\d+\.partial|\.tmp-\d+(?:\.tiles)?)$/i, '');
+}
+
+/** The output and journal names of a shard's scenes (whose temporaries it may clean up). */
+function shardOwnNames(scenes: readonly BatchSceneState[], journalName: string): Set<string> {
+  const own = new Set<string>([journalName]);
+  for (const s of scenes) for (const f of Object.values(s.outputs ?? {})) own.add(basename(f));
+  return own;
 }
 
 export { defaultJobs };

@@ -17,7 +17,10 @@ export interface BatchOutputs {
 }
 
 export interface BatchOptions {
-  /** Folder searched recursively for products (.SAFE folders, zips, loose MTD XMLs). */
+  /**
+   * Folder searched recursively for products (.SAFE folders, zips, loose MTD XMLs), or a product
+   * list file (one path per line, `#` comments).
+   */
   folder: string;
   /** Where outputs, the journal (s2cloud-batch.json) and the reports go. */
   outDir: string;
@@ -38,6 +41,16 @@ export interface BatchOptions {
   restart?: boolean;
   /** Reference masks: a file (used for every scene) or a folder (a file whose name holds the product name, or tile and date). */
   reference?: string;
+  /**
+   * Process only slice `index` (0..count-1) of `count`: one worker of an array job. Its journal
+   * is `s2cloud-batch.shard-K-of-N.json`; no reports are written (`mergeShardReports` does).
+   */
+  shard?: { index: number; count: number };
+  /**
+   * Starts of a product (a failure or a killed process) after which it is recorded as failed and
+   * no longer retried. Default: no limit; 3 for a shard.
+   */
+  maxAttempts?: number;
 }
 
 export type SceneStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'unusable' | 'cancelled';
@@ -127,4 +140,6 @@ export interface BatchSnapshot {
   reports?: { csv: string; json: string; html: string };
   /** Messages about the run as a whole (a stale batch lock taken over). */
   notes?: string[];
+  /** The slice this snapshot holds, when the batch is split across workers. */
+  shard?: { index: number; count: number };
 }
