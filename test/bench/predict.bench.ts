@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ClassCogSink } from '../../electron/core/pipeline/sinks.js';
 import { predictProduct, type PredictResult } from '../../electron/core/models/infer/engine.js';
 import { onnxRunner } from '../../electron/core/models/infer/runner.js';
 import { createSession } from '../../electron/core/models/session.js';
@@ -41,7 +42,13 @@ async function child(safe: string, resolution: Resolution, model: string, out: s
     card,
     runner: onnxRunner(session, card),
     resolution,
-    classesOut: out,
+    steps: [
+      new ClassCogSink(out, {
+        modelId: card.id,
+        modelVersion: card.version,
+        productId: product.metadata.productName,
+      }),
+    ],
     decoder,
   });
   const valid = r.classCounts.reduce((a, b) => a + b, 0) - (r.classCounts[0] ?? 0);

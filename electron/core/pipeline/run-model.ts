@@ -13,7 +13,12 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { S2Error } from '../errors.js';
 import type { ModelCard } from '../models/card.js';
 import { loadCard } from '../models/card-load.js';
-import { predictProduct, type PredictOptions, type PredictProgress } from '../models/infer/engine.js';
+import {
+  predictProduct,
+  type PredictOptions,
+  type PredictProgress,
+  type PredictResult,
+} from '../models/infer/engine.js';
 import { predictFourClasses } from '../models/infer/four-class.js';
 import { onnxRunner } from '../models/infer/runner.js';
 import { predictS2cloudless } from '../models/s2cloudless/run.js';
@@ -22,6 +27,7 @@ import { createSession, type ModelSession, type ProviderName } from '../models/s
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { confineOutput, outputPathIn, safeFileStem } from '../outputs/index.js';
+import { ClassCogSink, KeepRasters, ProbabilityCogSink } from './sinks.js';
 import { renderQuicklook } from '../render/quicklook.js';
 import { openProduct } from '../scene/index.js';
 import type { Product, Resolution } from '../scene/types.js';
@@ -253,7 +259,7 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
     }
 
     let provider: string;
-    let result: Awaited<ReturnType<typeof predictProduct>>;
+    let result: PredictResult & { classes?: Uint8Array };
     if (card.runtime === 'lightgbm') {
       // A pixel classifier (s2cloudless): no ONNX session, two classes, no shadows.
       report('open', 1, 1, ends.open);
@@ -263,7 +269,6 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
         resolution: res,
         classesOut,
         probabilitiesOut,
-        keepClasses: opts.keepClasses === true || quicklookOut !== undefined,
         coarsening: opts.coarsening,
         maxMemoryBytes: opts.maxMemoryBytes,
         decoder: opts.decoder,
@@ -295,6 +300,18 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
       try {
         report('open', 1, 1, ends.open);
         let stage: 'cnn' | 'shadows' | 'write' = 'cnn';
+        // The model's classes alone go to their COGs strip by strip; four classes are written
+        // once the shadows are in (they need the whole raster).
+        const wantClasses = opts.keepClasses === true || quicklookOut !== undefined;
+        const keep = opts.cloudOnly && wantClasses ? new KeepRasters() : undefined;
+        const id = { modelId: card.id, modelVersion: card.version, productId: product.metadata.productName };
+        const sinks = opts.cloudOnly
+          ? [
+              new ClassCogSink(classesOut, id),
+              ...(probabilitiesOut ? [new ProbabilityCogSink(probabilitiesOut, id)] : []),
+              ...(keep ? [keep] : []),
+            ]
+          : [];
         const options: PredictOptions = {
           card,
           runner: onnxRunner(model, card),
@@ -302,10 +319,8 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
           tileSize: opts.tileSize,
           coarsening: opts.coarsening,
           maxMemoryBytes: opts.maxMemoryBytes,
-          classesOut,
-          probabilitiesOut,
           batch: opts.batch,
-          keepClasses: opts.keepClasses === true || quicklookOut !== undefined,
+          steps: sinks,
           decoder: opts.decoder,
           signal: opts.signal,
           onProgress: (p: PredictProgress): void => {
@@ -315,9 +330,11 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
           },
         };
         result = opts.cloudOnly
-          ? await predictProduct(product, options)
+          ? { ...(await predictProduct(product, options)), ...(keep ? { classes: keep.classes } : {}) }
           : await predictFourClasses(product, {
               ...options,
+              classesOut,
+              ...(probabilitiesOut ? { probabilitiesOut } : {}),
               ...(opts.fusion === false ? { fusion: false } : {}),
               onStage: (s) => {
                 stage = s;

@@ -1,15 +1,12 @@
-import { S2Error, throwIfAborted } from '../errors.js';
+import { S2Error } from '../errors.js';
 import { fullWindow, intersectWindows, windowGrid, type Grid, type PixelWindow } from '../raster/grid.js';
-import { bandDecoder, type RasterDecoder } from '../raster/band-decoder.js';
-import type { ByteSource } from '../raster/byte-source.js';
-import { isGeoTiffName } from '../raster/geotiff/decoder.js';
+import { bandDecoder } from '../raster/band-decoder.js';
 import { getSharedDecoder, type Jp2Decoder } from '../raster/jp2/index.js';
-import type { SampleArray } from '../raster/jp2/types.js';
 import { resample, sourceWindowFor, type ResampleMethod } from '../raster/resample.js';
-import type { BandEntry, LayerName, Product, QiMaskEntry, Resolution, SpectralBand } from './types.js';
+import { BandReader, BandSources, checkSize, type ReflectanceBand } from './band-reader.js';
+import type { BandEntry, LayerName, Product, QiMaskEntry, Resolution } from './types.js';
 
-/** Spectral bands, plus the L2A aerosol (AOT) and water-vapour (WVP) layers some models read. */
-export type ReflectanceBand = SpectralBand | 'AOT' | 'WVP';
+export { BandSources, type ReflectanceBand };
 
 export interface ReflectanceRequest {
   bands: readonly ReflectanceBand[];
@@ -33,34 +30,6 @@ export interface ReflectanceRequest {
    * and its JPEG 2000 index parsed, once instead of once per call. Closed by its owner.
    */
   sources?: BandSources;
-}
-
-/**
- * The band files of one product, each opened once and kept open until close(): the decoder keeps
- * a file's parsed JPEG 2000 index for as long as its ByteSource lives, so reusing the source
- * saves re-reading the tile-part headers at every strip.
- */
-export class BandSources {
-  private readonly sources = new Map<string, Promise<ByteSource>>();
-
-  constructor(private readonly product: Product) {}
-
-  get(path: string): Promise<ByteSource> {
-    let src = this.sources.get(path);
-    if (!src) {
-      src = this.product.open(path);
-      this.sources.set(path, src);
-      // A file that failed to open is tried again next time (and not closed).
-      src.catch(() => this.sources.delete(path));
-    }
-    return src;
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.sources.values()];
-    this.sources.clear();
-    await Promise.allSettled(all.map(async (src) => (await src).close()));
-  }
 }
 
 export interface ReflectanceStack {
@@ -96,82 +65,14 @@ export async function readReflectance(product: Product, req: ReflectanceRequest)
       { details: { missing, available: [...new Set(product.bands.map((b) => b.name))] } },
     );
   }
-  // JPEG 2000 or GeoTIFF (THEIA), per file.
-  const decoder = bandDecoder(req.decoder ?? getSharedDecoder());
-  const meta = product.metadata;
+  const io = { decoder: req.decoder, sources: req.sources, signal: req.signal };
   const data = await Promise.all(
-    req.bands.map(async (band) => {
-      const entry = pickBandFile(product, band, req.resolution);
-      // AOT and WVP are physical quantities with their own quantification and no offset.
-      const offset = band === 'AOT' || band === 'WVP' ? 0 : (meta.offsets[band] ?? 0);
-      const q =
-        band === 'AOT'
-          ? (meta.aotQuantificationValue ?? 1000)
-          : band === 'WVP'
-            ? (meta.wvpQuantificationValue ?? 1000)
-            : meta.quantificationValue;
-      const noData = meta.noDataValue;
-      const fullGrid = productGrid(product, entry.resolution);
-      let srcRes: number = entry.resolution;
-      let level = 0;
-      // Reduced levels are a JPEG 2000 feature: GeoTIFF bands are always block-averaged exactly.
-      const jp2Levels = req.coarsening === 'jp2-level' && !isGeoTiffName(entry.path);
-      while (jp2Levels && req.resolution % (srcRes * 2) === 0) {
-        srcRes *= 2;
-        level++;
-      }
-      const method: ResampleMethod =
-        srcRes === req.resolution
-          ? 'nearest'
-          : srcRes < req.resolution
-            ? 'average'
-            : (req.upsampling ?? 'bilinear');
-      const srcGrid = level === 0 ? fullGrid : productGrid(product, srcRes as Resolution);
-      const srcWin = sourceWindowFor(window, req.resolution, srcRes, srcGrid, method);
-      const dn = await decodeWindow(
-        product,
-        entry.path,
-        fullGrid,
-        srcWin,
-        level,
-        decoder,
-        req.signal,
-        req.sources,
-      );
-      if (method === 'average') {
-        // Average the stored numbers, then convert: the conversion is affine, so this is the
-        // mean reflectance, without a float copy of every fine pixel (4x the output at 20 m).
-        const mean = resample(
-          { data: dn, window: srcWin, resolution: srcRes },
-          window,
-          req.resolution,
-          method,
-          {
-            nodata: noData,
-          },
-        );
-        for (let i = 0; i < mean.length; i++) mean[i] = ((mean[i] as number) + offset) / q; // NaN stays NaN
-        throwIfAborted(req.signal);
-        return mean;
-      }
-      // Convert before interpolating so that no-data pixels are left out as NaN.
-      const refl = new Float32Array(dn.length);
-      for (let i = 0; i < dn.length; i++) {
-        const v = dn[i] as number;
-        refl[i] = v === noData ? NaN : (v + offset) / q;
-      }
-      throwIfAborted(req.signal);
-      if (srcRes === req.resolution) {
-        // Inside the grid the source window is the window: no second copy.
-        const same =
-          srcWin.x === window.x &&
-          srcWin.y === window.y &&
-          srcWin.width === window.width &&
-          srcWin.height === window.height;
-        return same ? refl : clipTo(refl, srcWin, window);
-      }
-      return resample({ data: refl, window: srcWin, resolution: srcRes }, window, req.resolution, method);
-    }),
+    req.bands.map((band) =>
+      new BandReader(product, band, req.resolution, {
+        coarsening: req.coarsening,
+        upsampling: req.upsampling,
+      }).read(window, io),
+    ),
   );
   return { grid: windowGrid(grid, window), bands: [...req.bands], data };
 }
@@ -274,46 +175,6 @@ export function pickBandFile(product: Product, name: LayerName, resolution: Reso
   const finer = candidates.filter((b) => b.resolution < resolution && resolution % b.resolution === 0);
   if (finer.length > 0) return finer.reduce((a, b) => (b.resolution > a.resolution ? b : a));
   return candidates.reduce((a, b) => (b.resolution < a.resolution ? b : a));
-}
-
-async function decodeWindow(
-  product: Product,
-  path: string,
-  grid: Grid,
-  window: PixelWindow,
-  level: number,
-  decoder: RasterDecoder,
-  signal: AbortSignal | undefined,
-  sources?: BandSources,
-): Promise<SampleArray> {
-  const src = sources ? await sources.get(path) : await product.open(path);
-  try {
-    await checkSize(src.name, await decoder.info(src), grid);
-    const raster = await decoder.decode(src, { window, level }, signal);
-    if (raster.components !== 1) {
-      throw new S2Error(
-        'CORRUPT_JP2',
-        `${src.name}: expected one band, found ${raster.components} components.`,
-        {
-          file: src.name,
-        },
-      );
-    }
-    return raster.data;
-  } finally {
-    if (!sources) await src.close();
-  }
-}
-
-/** A band file must cover its grid exactly, or every pixel would land in the wrong place. */
-async function checkSize(name: string, info: { width: number; height: number }, grid: Grid): Promise<void> {
-  if (info.width === grid.width && info.height === grid.height) return;
-  const res = Math.abs(grid.transform[1]);
-  throw new S2Error(
-    'BAD_METADATA',
-    `${name} is ${info.width} x ${info.height} px but the ${/\.tiff?$/i.test(name) ? 'product metadata (MTD_ALL.xml)' : 'tile metadata (MTD_TL.xml)'} gives ${grid.width} x ${grid.height} px at ${res} m: the file was cut or does not belong to this product.`,
-    { file: name, details: { file: [info.width, info.height], metadata: [grid.width, grid.height] } },
-  );
 }
 
 /** Copies the part of `data` (laid out on `from`) that covers `to`. Pixels outside stay NaN. */

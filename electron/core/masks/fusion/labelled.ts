@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S2Error } from '../../errors.js';
 import type { ModelCard } from '../../models/card.js';
+import { KeepRasters } from '../../pipeline/sinks.js';
 import { predictProduct } from '../../models/infer/engine.js';
 import type { TileRunner } from '../../models/infer/runner.js';
 import type { Grid } from '../../raster/grid.js';
@@ -65,12 +66,13 @@ export async function loadCaseData(
 ): Promise<CaseData> {
   const product = await openProduct(c.safe);
   try {
+    const keep = new KeepRasters(true);
     const cnn = await predictProduct(product, {
       card,
       runner,
       resolution,
       coarsening: 'average',
-      keepInMemory: true,
+      steps: [keep],
     });
     const { grid } = cnn;
     const bands = await readReflectance(product, { bands: FUSION_BANDS, resolution, coarsening: 'average' });
@@ -106,7 +108,7 @@ export async function loadCaseData(
       inputs: {
         width: grid.width,
         height: grid.height,
-        probability: cnn.probabilities![0]!,
+        probability: keep.probabilities![0]!,
         blue,
         green,
         red,

@@ -1,22 +1,26 @@
 /**
- * Whole-product sliding-window inference. The product is processed in strips of one tile row:
- * each strip's bands are read as reflectance (with the margins the tiles need), its tiles are
- * run in batches, the kept cores become class rows (and probability rows), and the rows are
- * streamed to Cloud-Optimized GeoTIFF writers. Memory is bounded by one strip, never the tile.
+ * Whole-product sliding-window inference on the strip pipeline (pipeline/strips.ts). The
+ * product is processed in strips of one tile row: the StripReader reads what the network and
+ * every step declare (the network's bands with the margins its tiles need), the strip's tiles
+ * are run in batches, the kept cores become class and probability rows, and the strip goes
+ * through the steps in order (fused decision, semi-transparent rule, shadow inputs, class
+ * counter, COG rows, ...). Memory is bounded by two strips (one read ahead), never the tile.
  */
 import { S2Error, throwIfAborted } from '../../errors.js';
-import { classNameItems } from '../../masks/schema.js';
 import { usableMemoryBytes } from '../../memory.js';
-import { CogWriter, KAPPAMASK_PALETTE } from '../../raster/cog/index.js';
+import { ClassCounter } from '../../pipeline/sinks.js';
+import {
+  StripReader,
+  unionOfNeeds,
+  type Strip,
+  type StripBands,
+  type StripContext,
+  type StripNeed,
+  type StripStep,
+} from '../../pipeline/strips.js';
 import { fullWindow, windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
-import {
-  productGrid,
-  BandSources,
-  readReflectance,
-  type ReflectanceBand,
-  type ReflectanceStack,
-} from '../../scene/reflectance.js';
+import { productGrid, type ReflectanceBand } from '../../scene/reflectance.js';
 import type { Product, Resolution } from '../../scene/types.js';
 import type { ModelCard } from '../card.js';
 import { classifier, softmaxInPlace } from './classify.js';
@@ -43,14 +47,6 @@ export interface PredictOptions {
   margin?: number;
   /** Tiles per network run. Default 1 (CPU gains nothing from batching; GPUs do). */
   batch?: number;
-  /** Class COG to write (atomically). */
-  classesOut?: string;
-  /** Probability COG to write (float32, one band per output channel). */
-  probabilitiesOut?: string;
-  /** Also return the rasters in memory (small areas, tests). */
-  keepInMemory?: boolean;
-  /** Return the class raster in memory (1 byte a pixel: 120 MB for a 10 m tile), e.g. for a quicklook. */
-  keepClasses?: boolean;
   decoder?: Jp2Decoder;
   signal?: AbortSignal;
   onProgress?: (p: PredictProgress) => void;
@@ -61,27 +57,13 @@ export interface PredictOptions {
    * on the generated product did not carry over to real texture): opt-in only.
    */
   coarsening?: 'average' | 'jp2-level';
-  /**
-   * Called once per strip, after its classes are known and before they are kept or written: the
-   * strip's band reflectances are there to reuse (post-processing need not decode them again),
-   * and `classes` may be changed in place.
-   */
-  onStrip?: (strip: StripData) => void | Promise<void>;
   /** Refuse to start when the estimated peak memory is above this. Default 80 % of the machine's memory. */
   maxMemoryBytes?: number;
-}
-
-export interface StripData {
-  /** First row of the strip (window coordinates) and its number of rows. */
-  y0: number;
-  rows: number;
-  width: number;
-  /** The card's bands, in its order, for rows stackY0.. of the window (margins included). */
-  stack: Float32Array[];
-  stackY0: number;
-  /** The strip's classes (rows x width) and probabilities, row-major. */
-  classes: Uint8Array;
-  probabilities: Float32Array[];
+  /**
+   * What happens to each strip once the network has classified it, in order: steps may read
+   * the bands they declare and change the classes; sinks (pipeline/sinks.ts) keep or write them.
+   */
+  steps?: readonly StripStep[];
 }
 
 export interface PredictResult {
@@ -90,9 +72,17 @@ export interface PredictResult {
   tiles: number;
   /** Pixels per class value 0..4 (0 = no data). */
   classCounts: number[];
-  timings: { readSeconds: number; inferSeconds: number; writeSeconds: number; totalSeconds: number };
-  classes?: Uint8Array;
-  probabilities?: Float32Array[];
+  timings: {
+    readSeconds: number;
+    inferSeconds: number;
+    /** Time in the steps named 'write' (COG rows, their end). */
+    writeSeconds: number;
+    totalSeconds: number;
+    /** Seconds in the steps, by their `stage` name (unnamed ones under 'other'). */
+    steps: Record<string, number>;
+  };
+  /** Strips read, and how many times each band file was decoded (once per strip when shared). */
+  reads: { strips: number; decodes: Record<string, number> };
 }
 
 const now = (): number => performance.now() / 1000;
@@ -108,6 +98,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       `Resolution ${resolution} m is not a Sentinel-2 grid (10, 20 or 60 m).`,
     );
   }
+  // Planning: the window, its tiles, the steps and what they read, the memory it all takes.
   const tileGrid = productGrid(product, resolution);
   const win = opts.window ?? fullWindow(tileGrid);
   const { width: W, height: H } = win;
@@ -120,7 +111,15 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   );
   const C = bands.length;
   const K = runner.channels;
-  const estimate = estimateMemory(plan, W, H, C, K, opts);
+  const counter = new ClassCounter();
+  const steps: StripStep[] = [...(opts.steps ?? []), counter];
+  const network: StripNeed[] = bands.map((band) => ({ band, resolution }));
+  const needs = unionOfNeeds(steps, network);
+  const kept = steps.reduce(
+    (sum, s) => sum + (s.memoryBytes?.({ width: W, height: H, channels: K }) ?? 0),
+    0,
+  );
+  const estimate = estimateMemory(plan, W, needs.length, K, opts.batch, kept);
   const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
   if (estimate > limit) {
     const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
@@ -131,81 +130,52 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     );
   }
   const classify = classifier(card.output);
-  const mean = card.input.scaling.mean;
-  const std = card.input.scaling.std;
-  const zeroPad = card.tiling.padding === 'zero';
-  const grid = windowGrid(tileGrid, win);
-  const metadata = {
-    MODEL_ID: card.id,
-    MODEL_VERSION: card.version,
-    PRODUCT_ID: product.metadata.productName,
-    RESOLUTION: String(resolution),
+  const scaling = {
+    mean: card.input.scaling.mean,
+    std: card.input.scaling.std,
+    zeroPad: card.tiling.padding === 'zero',
   };
+  const grid = windowGrid(tileGrid, win);
+  const ctx: StripContext = { product, resolution, window: win, grid, channels: K, signal };
 
-  const classWriter = opts.classesOut
-    ? await CogWriter.open(opts.classesOut, {
-        grid,
-        dataType: 'Uint8',
-        bands: [{ description: `${card.id} classes`, metadata: classNameItems() }],
-        nodata: 0,
-        palette: KAPPAMASK_PALETTE,
-        overviewResampling: 'mode',
-        metadata,
-        signal,
-      })
-    : undefined;
-  const probWriter = opts.probabilitiesOut
-    ? await CogWriter.open(opts.probabilitiesOut, {
-        grid,
-        dataType: 'Float32',
-        bands: Array.from({ length: K }, (_, k) => ({ description: `${card.id} probability ${k}` })),
-        nodata: NaN,
-        overviewResampling: 'average',
-        metadata,
-        signal,
-      })
-    : undefined;
-
-  const classCounts = [0, 0, 0, 0, 0];
-  const keepClasses = opts.keepInMemory || opts.keepClasses ? new Uint8Array(W * H) : undefined;
-  const keepProbs = opts.keepInMemory ? Array.from({ length: K }, () => new Float32Array(W * H)) : undefined;
   let readSeconds = 0;
   let inferSeconds = 0;
-  let writeSeconds = 0;
+  const stepSeconds: Record<string, number> = {};
   let tilesDone = 0;
-
+  const reader = new StripReader(product, resolution, win, needs, {
+    decoder: opts.decoder,
+    coarsening: opts.coarsening ?? 'average',
+  });
   // Every row a strip's tiles need (mirrored rows included), full window width. The next strip
-  // is read while the network and onStrip work on this one: decoding runs in the worker pool,
-  // so the main thread's own work (tiles in and out, the fused decision, the semi-transparent
-  // rule) no longer leaves the decoders idle.
-  // Each band file is opened (and its JPEG 2000 index parsed) once for the whole run.
-  const sources = new BandSources(product);
-  const readStrip = (rowSpan: TileSpan): Promise<{ stack: ReflectanceStack; lo: number }> => {
+  // is read while the network and the steps work on this one: decoding runs in the worker pool,
+  // so the main thread's own work no longer leaves the decoders idle.
+  const readStrip = (rowSpan: TileSpan): Promise<StripBands> => {
     const { lo, hi } = spanSourceRange(rowSpan, H);
-    const read = readReflectance(product, {
-      bands,
-      resolution,
-      window: { x: win.x, y: win.y + lo, width: W, height: hi - lo + 1 },
-      decoder: opts.decoder,
-      signal,
-      coarsening: opts.coarsening ?? 'average',
-      sources,
-    }).then((stack) => ({ stack, lo }));
+    const read = reader.read({ lo, hi, core0: rowSpan.core0, core1: rowSpan.core1 }, signal);
     read.catch(() => undefined); // awaited below; a strip never awaited (after an error) must not crash the process
     return read;
   };
-  let next = plan.rows[0] ? readStrip(plan.rows[0]) : undefined;
+  const timed = async (step: StripStep, run: () => void | Promise<void>): Promise<void> => {
+    const t = now();
+    await run();
+    const name = step.stage ?? 'other';
+    stepSeconds[name] = (stepSeconds[name] ?? 0) + now() - t;
+  };
+  let next: Promise<StripBands> | undefined;
   try {
+    for (const step of steps) if (step.start) await timed(step, () => step.start!(ctx));
+    next = plan.rows[0] ? readStrip(plan.rows[0]) : undefined;
     for (let r = 0; r < plan.rows.length; r++) {
       const rowSpan = plan.rows[r]!;
       throwIfAborted(signal);
-      // readSeconds: how long the CNN waited for its input (reads overlapped with work are free).
+      // readSeconds: how long the network waited for its input (reads overlapped with work are free).
       const t1 = now();
-      const { stack, lo } = await next!;
+      const read = await next!;
       readSeconds += now() - t1;
       const following = plan.rows[r + 1];
       next = following ? readStrip(following) : undefined;
 
+      const input = bands.map((b) => read.get(b, resolution).data);
       const stripH = rowSpan.core1 - rowSpan.core0;
       const stripClasses = new Uint8Array(W * stripH);
       const stripProbs = Array.from({ length: K }, () => new Float32Array(W * stripH).fill(NaN));
@@ -216,13 +186,13 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
         for (const group of groupByLength(cols)) {
           const h = rowSpan.inLength;
           const w = group[0]!.inLength;
-          const input = new Float32Array(group.length * C * h * w);
+          const tensor = new Float32Array(group.length * C * h * w);
           const noData = new Uint8Array(group.length * h * w);
           group.forEach((colSpan, n) =>
-            gather(stack.data, W, lo, rowSpan, colSpan, H, input, noData, n, h, w, { mean, std, zeroPad }),
+            gather(input, W, read.rows.lo, rowSpan, colSpan, H, tensor, noData, n, h, w, scaling),
           );
           const t2 = now();
-          const output = await runner.run(input, [group.length, C, h, w], signal);
+          const output = await runner.run(tensor, [group.length, C, h, w], signal);
           inferSeconds += now() - t2;
           group.forEach((colSpan, n) =>
             scatter(
@@ -252,68 +222,75 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
           etaSeconds: tilesDone > 0 ? (elapsed / tilesDone) * (plan.count - tilesDone) : null,
         });
       }
-      await opts.onStrip?.({
-        y0: rowSpan.core0,
-        rows: stripH,
-        width: W,
-        stack: stack.data,
-        stackY0: lo,
-        classes: stripClasses,
-        probabilities: stripProbs,
-      });
-      for (const v of stripClasses) classCounts[v] = (classCounts[v] ?? 0) + 1;
-      keepClasses?.set(stripClasses, rowSpan.core0 * W);
-      keepProbs?.forEach((p, k) => p.set(stripProbs[k]!, rowSpan.core0 * W));
-      const t3 = now();
-      await classWriter?.writeRows(rowSpan.core0, [stripClasses]);
-      await probWriter?.writeRows(rowSpan.core0, stripProbs);
-      writeSeconds += now() - t3;
+      const strip = stripView(read, rowSpan.core0, stripH, W, resolution, stripClasses, stripProbs);
+      for (const step of steps) await timed(step, () => step.strip(strip));
     }
-    const t4 = now();
-    await classWriter?.finish();
-    await probWriter?.finish();
-    writeSeconds += now() - t4;
+    for (const step of steps) if (step.finish) await timed(step, () => step.finish!());
   } catch (err) {
     await next?.catch(() => undefined); // let a read in flight end before the product closes
-    await classWriter?.abort();
-    await probWriter?.abort();
+    await Promise.allSettled(steps.map(async (s) => s.abort?.()));
     throw err;
   } finally {
-    await sources.close();
+    await reader.close();
   }
-  const result: PredictResult = {
+  return {
     grid,
     resolution,
     tiles: plan.count,
-    classCounts,
-    timings: { readSeconds, inferSeconds, writeSeconds, totalSeconds: now() - t0 },
+    classCounts: counter.counts,
+    timings: {
+      readSeconds,
+      inferSeconds,
+      writeSeconds: stepSeconds.write ?? 0,
+      totalSeconds: now() - t0,
+      steps: stepSeconds,
+    },
+    reads: { strips: reader.stats.strips, decodes: Object.fromEntries(reader.stats.decodes) },
   };
-  if (keepClasses) result.classes = keepClasses;
-  if (keepProbs) result.probabilities = keepProbs;
-  return result;
+}
+
+/** The strip the steps see: its core rows, and the bands read for it. */
+function stripView(
+  read: StripBands,
+  y0: number,
+  rows: number,
+  width: number,
+  resolution: Resolution,
+  classes: Uint8Array,
+  probabilities: Float32Array[],
+): Strip {
+  const off = (y0 - read.rows.lo) * width;
+  return {
+    y0,
+    rows,
+    width,
+    classes,
+    probabilities,
+    band: (band, res) => read.get(band, res),
+    core: (band: ReflectanceBand) => read.get(band, resolution).data.subarray(off, off + rows * width),
+  };
 }
 
 /**
- * Rough peak memory: one strip of float32 bands plus the decoded source rows behind it, the
- * strip's outputs, one batch of tiles in and out, and the network's activations (measured for
- * DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled by area), plus
- * what is kept in memory. Two strips are alive at once (one read ahead).
+ * Rough peak memory: two strips of float32 bands (one read ahead) plus the decoded source rows
+ * behind them, the strip's outputs, one batch of tiles in and out, and the network's activations
+ * (measured for DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled
+ * by area), plus what the steps keep.
  */
 function estimateMemory(
   plan: TilePlan,
   W: number,
-  H: number,
-  C: number,
+  bandsRead: number,
   K: number,
-  opts: PredictOptions,
+  batchSize: number | undefined,
+  kept: number,
 ): number {
   const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
-  const strip = C * W * stripRows * (2 * 4 + 2 * 2); // two float32 strips + decoded samples
+  const strip = bandsRead * W * stripRows * (2 * 4 + 2 * 2); // two float32 strips + decoded samples
   const outputs = W * stripRows * (1 + 4 * K) * 2;
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
-  const batch = Math.max(1, opts.batch ?? 1);
-  const network = batch * tile * (4 * (C + K) + (1.1 * 2 ** 30) / (1024 * 1024));
-  const kept = opts.keepInMemory ? W * H * (1 + 4 * K) : opts.keepClasses ? W * H : 0;
+  const batch = Math.max(1, batchSize ?? 1);
+  const network = batch * tile * (4 * (bandsRead + K) + (1.1 * 2 ** 30) / (1024 * 1024));
   return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
 

@@ -10,13 +10,15 @@ import { DEFAULT_SEMI_TRANSPARENT_RULE, splitSemiTransparent } from '../../masks
 import { fuseClouds } from '../../masks/fusion/model.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
 import { classNameItems } from '../../masks/schema.js';
+import { KeepRasters } from '../../pipeline/sinks.js';
+import type { Strip, StripContext, StripNeed, StripStep } from '../../pipeline/strips.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
 import { resample, sourceWindowFor } from '../../raster/resample.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
 import type { FusionModel, SemiTransparentRule } from '../card.js';
-import { predictProduct, type PredictOptions, type PredictResult, type StripData } from './engine.js';
+import { predictProduct, type PredictOptions, type PredictResult } from './engine.js';
 
 export interface FourClassOptions extends PredictOptions {
   /** Split semi-transparent cloud from opaque (default true). */
@@ -27,9 +29,17 @@ export interface FourClassOptions extends PredictOptions {
   fusion?: boolean;
   /** Called when a stage starts (for progress lines). */
   onStage?: (stage: 'cnn' | 'shadows' | 'write') => void;
+  /** Class COG to write (atomically), once the shadows are in. */
+  classesOut?: string;
+  /** Probability COG to write (float32), likewise; the probabilities are then returned too. */
+  probabilitiesOut?: string;
 }
 
 export interface FourClassResult extends PredictResult {
+  /** The four-class raster on `grid` (the shadows need it whole, so it is always at hand). */
+  classes: Uint8Array;
+  /** The network's probabilities on `grid`, when `probabilitiesOut` was asked for. */
+  probabilities?: Float32Array[];
   timings: PredictResult['timings'] & { semiSeconds: number; shadowSeconds: number };
   /** Shadows: resolution they were found at, and cloud objects matched / total. */
   shadow: { resolution: number; matched: number; objects: number } | null;
@@ -50,43 +60,30 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   const hasB10 = product.bands.some((b) => b.name === 'B10');
   const shadowRes: Resolution = resolution === 10 ? 20 : resolution;
   const k = shadowRes / resolution;
-  const capture = opts.shadows !== false ? new ShadowBands(bands, win.width, win.height, k) : null;
-  let semiSeconds = 0;
+  const shadowInputs = opts.shadows !== false ? new ShadowInputs(bands, shadowRes, resolution) : null;
 
   opts.onStage?.('cnn');
   // B10 (60 m) is read once for the whole window: read per strip, its decode queued behind the
   // next strip's (read ahead) and held every strip up.
   const cirrus = semiOn && hasB10 ? await readCirrus(product, opts, win, resolution) : null;
-  const cnn = await predictProduct(product, {
-    ...opts,
-    classesOut: undefined,
-    probabilitiesOut: undefined,
-    // The classes are needed whole (shadows); the probabilities only for their own output, since
-    // the semi-transparent rule reads them strip by strip.
-    keepClasses: true,
-    keepInMemory: opts.keepInMemory === true || opts.probabilitiesOut !== undefined,
-    // Each strip's bands are reused here rather than decoded again.
-    onStrip: async (strip) => {
-      capture?.add(strip);
-      const t1 = now();
-      if (fusion) fuseStrip(strip, bands, fusion);
-      if (!semiOn) {
-        semiSeconds += now() - t1;
-        return;
-      }
-      await semiTransparentStrip(product, opts, strip, win, resolution, bands, cirrus, rule);
-      semiSeconds += now() - t1;
-    },
-  });
-  const classes = cnn.classes!;
+  const keep = new KeepRasters(opts.probabilitiesOut !== undefined);
+  const steps: StripStep[] = [
+    ...(fusion ? [fusionStep(fusion, resolution)] : []),
+    ...(semiOn ? [semiTransparentStep(rule, resolution, cirrus)] : []),
+    ...(shadowInputs ? [shadowInputs] : []),
+    keep,
+  ];
+  const cnn = await predictProduct(product, { ...opts, steps: [...(opts.steps ?? []), ...steps] });
+  const classes = keep.classes;
   const { grid } = cnn;
+  const semiSeconds = (cnn.timings.steps.fusion ?? 0) + (cnn.timings.steps.semi ?? 0);
 
   let shadowSeconds = 0;
   let shadow: FourClassResult['shadow'] = null;
-  if (capture) {
+  if (shadowInputs) {
     opts.onStage?.('shadows');
     const t2 = now();
-    shadow = await applyShadows(product, opts, grid, win, shadowRes, k, classes, capture, signal);
+    shadow = await applyShadows(product, grid, win, shadowRes, k, classes, shadowInputs, signal);
     shadowSeconds = now() - t2;
   }
 
@@ -114,11 +111,11 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
       signal,
     });
   }
-  if (opts.probabilitiesOut && cnn.probabilities) {
+  if (opts.probabilitiesOut && keep.probabilities) {
     await writeCog(opts.probabilitiesOut, {
       grid,
       dataType: 'Float32',
-      bands: cnn.probabilities.map((data, k) => ({ data, description: `${opts.card.id} probability ${k}` })),
+      bands: keep.probabilities.map((data, k) => ({ data, description: `${opts.card.id} probability ${k}` })),
       nodata: NaN,
       overviewResampling: 'average',
       metadata,
@@ -131,37 +128,41 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   const result: FourClassResult = {
     ...cnn,
     classCounts,
+    classes,
     timings: { ...cnn.timings, writeSeconds, semiSeconds, shadowSeconds, totalSeconds: now() - t0 },
     shadow,
   };
-  if (!opts.keepInMemory && !opts.keepClasses) delete result.classes;
-  if (!opts.keepInMemory) delete result.probabilities;
+  if (keep.probabilities) result.probabilities = keep.probabilities;
   return result;
 }
 
 /**
- * The fused cloud decision on one strip, from the bands the CNN read. The 5 x 5 context of the
- * probability is clamped at the strip's first and last rows (strips are 1 000+ rows: a few
- * pixels of context lost along a row every ~20 km).
+ * The fused cloud decision, strip by strip, from the bands the network read. The 5 x 5 context
+ * of the probability is clamped at the strip's first and last rows (strips are 1 000+ rows: a
+ * few pixels of context lost along a row every ~20 km).
  */
-function fuseStrip(strip: StripData, bands: readonly string[], model: FusionModel): void {
-  const n = strip.rows * strip.width;
-  const off = (strip.y0 - strip.stackY0) * strip.width;
-  const band = (name: string): Float32Array => strip.stack[bands.indexOf(name)]!.subarray(off, off + n);
-  fuseClouds(
-    strip.classes,
-    {
-      width: strip.width,
-      height: strip.rows,
-      probability: strip.probabilities[0]!,
-      blue: band('B02'),
-      green: band('B03'),
-      red: band('B04'),
-      nir: band('B08'),
-      swir2: band('B12'),
+function fusionStep(model: FusionModel, resolution: Resolution): StripStep {
+  const bands = ['B02', 'B03', 'B04', 'B08', 'B12'] as const;
+  return {
+    stage: 'fusion',
+    needs: bands.map((band) => ({ band, resolution })),
+    strip(s: Strip): void {
+      fuseClouds(
+        s.classes,
+        {
+          width: s.width,
+          height: s.rows,
+          probability: s.probabilities[0]!,
+          blue: s.core('B02'),
+          green: s.core('B03'),
+          red: s.core('B04'),
+          nir: s.core('B08'),
+          swir2: s.core('B12'),
+        },
+        model,
+      );
     },
-    model,
-  );
+  };
 }
 
 /** B10 over the window, at 60 m with the margin bilinear interpolation needs. */
@@ -187,141 +188,120 @@ async function readCirrus(
   return { data: read.data[0]!, window };
 }
 
-/** The semi-transparent rule on one strip, from the bands the CNN read (plus B10 on L1C). */
-async function semiTransparentStrip(
-  product: Product,
-  opts: FourClassOptions,
-  strip: StripData,
-  win: PixelWindow,
-  resolution: Resolution,
-  bands: readonly string[],
-  cirrus: Cirrus | null,
+/** The semi-transparent rule, strip by strip, from the visible and NIR bands (plus B10 on L1C). */
+function semiTransparentStep(
   rule: SemiTransparentRule,
-): Promise<void> {
-  const n = strip.rows * strip.width;
-  const off = (strip.y0 - strip.stackY0) * strip.width;
-  const window = { x: win.x, y: win.y + strip.y0, width: strip.width, height: strip.rows };
-  const wanted = ['B02', 'B03', 'B04', 'B08'] as const;
-  const extra = wanted.filter((b) => !bands.includes(b));
-  const read =
-    extra.length > 0
-      ? await readReflectance(product, {
-          bands: extra,
-          resolution,
-          window,
-          coarsening: opts.coarsening ?? 'average',
-          decoder: opts.decoder,
-          signal: opts.signal,
-        })
-      : null;
-  // Interpolated exactly as readReflectance would (the same source pixels and weights).
-  const b10 = cirrus
-    ? resample(
-        { data: cirrus.data, window: cirrus.window, resolution: 60 },
-        window,
-        resolution,
-        resolution === 60 ? 'nearest' : 'bilinear',
-      )
-    : undefined;
-  const band = (name: string): Float32Array | undefined => {
-    const i = bands.indexOf(name);
-    if (i >= 0) return strip.stack[i]!.subarray(off, off + n);
-    const j = extra.indexOf(name as (typeof extra)[number]);
-    return j >= 0 ? read!.data[j] : undefined;
-  };
-  splitSemiTransparent(
-    {
-      classes: strip.classes,
-      probability: strip.probabilities[0],
-      b10,
-      blue: band('B02')!,
-      green: band('B03')!,
-      red: band('B04')!,
-      nir: band('B08'),
+  resolution: Resolution,
+  cirrus: Cirrus | null,
+): StripStep {
+  let win: PixelWindow = { x: 0, y: 0, width: 0, height: 0 };
+  return {
+    stage: 'semi',
+    needs: (['B02', 'B03', 'B04', 'B08'] as const).map((band) => ({ band, resolution })),
+    start(ctx: StripContext): void {
+      win = ctx.window;
     },
-    rule,
-  );
+    strip(s: Strip): void {
+      const window = { x: win.x, y: win.y + s.y0, width: s.width, height: s.rows };
+      // Interpolated exactly as readReflectance would (the same source pixels and weights).
+      const b10 = cirrus
+        ? resample(
+            { data: cirrus.data, window: cirrus.window, resolution: 60 },
+            window,
+            resolution,
+            resolution === 60 ? 'nearest' : 'bilinear',
+          )
+        : undefined;
+      splitSemiTransparent(
+        {
+          classes: s.classes,
+          probability: s.probabilities[0],
+          b10,
+          blue: s.core('B02'),
+          green: s.core('B03'),
+          red: s.core('B04'),
+          nir: s.core('B08'),
+        },
+        rule,
+      );
+    },
+  };
 }
 
 /**
- * NIR, SWIR and red at the shadow resolution, gathered from the CNN's strips as they pass (the
- * mean of each k x k block when the CNN runs finer). Bands the model does not read are fetched
- * after the CNN run instead.
+ * The shadow step's inputs (NIR, SWIR, red; green when the network reads it) at the shadow
+ * resolution, gathered strip by strip. At 10 m they are read at 20 m: the 10 m bands block-
+ * averaged and B11 as stored, from the same decodes the network's inputs come from (B11 used
+ * to be averaged back from its bilinear upsampling to 10 m, a smoothed copy of the real band).
  */
-class ShadowBands {
-  readonly width: number;
-  readonly height: number;
-  private readonly sums: Map<string, Float32Array> = new Map();
-  private readonly counts: Map<string, Uint8Array> = new Map();
+class ShadowInputs implements StripStep {
+  readonly needs: StripNeed[];
+  private readonly bands: SpectralBand[] = ['B08', 'B11', 'B04'];
+  /** The shadow grid's window (product pixels at the shadow resolution) and its size. */
+  window: PixelWindow = { x: 0, y: 0, width: 0, height: 0 };
+  private readonly planes = new Map<SpectralBand, Float32Array>();
 
   constructor(
-    private readonly bands: readonly string[],
-    winWidth: number,
-    winHeight: number,
-    private readonly k: number,
+    networkBands: readonly string[],
+    readonly resolution: Resolution,
+    private readonly working: Resolution,
   ) {
-    this.width = Math.ceil(winWidth / k);
-    this.height = Math.ceil(winHeight / k);
-    for (const b of ['B08', 'B11', 'B04', 'B03']) {
-      if (!bands.includes(b)) continue;
-      this.sums.set(b, new Float32Array(this.width * this.height).fill(k > 1 ? 0 : NaN));
-      // Same grid (k = 1): the strips' pixels are copied as they are, no counts needed.
-      if (k > 1) this.counts.set(b, new Uint8Array(this.width * this.height));
+    // Green (the water index) only when the network reads it: not worth a decode of its own.
+    if (networkBands.includes('B03')) this.bands.push('B03');
+    this.needs = this.bands.map((band) => ({ band, resolution }));
+  }
+
+  memoryBytes({ width, height }: { width: number; height: number }): number {
+    const k = this.resolution / this.working;
+    return this.needs.length * 4 * Math.ceil(width / k + 1) * Math.ceil(height / k + 1);
+  }
+
+  start(ctx: StripContext): void {
+    const k = this.resolution / this.working;
+    const w = ctx.window;
+    const x0 = Math.floor(w.x / k);
+    const y0 = Math.floor(w.y / k);
+    this.window = {
+      x: x0,
+      y: y0,
+      width: Math.ceil((w.x + w.width) / k) - x0,
+      height: Math.ceil((w.y + w.height) / k) - y0,
+    };
+    for (const band of this.bands) {
+      this.planes.set(band, new Float32Array(this.window.width * this.window.height).fill(NaN));
     }
   }
 
-  add(strip: StripData): void {
-    if (this.k === 1) {
-      const off = (strip.y0 - strip.stackY0) * strip.width;
-      const n = strip.rows * strip.width;
-      for (const [name, sum] of this.sums) {
-        sum.set(strip.stack[this.bands.indexOf(name)]!.subarray(off, off + n), strip.y0 * this.width);
+  strip(s: Strip): void {
+    const sw = this.window;
+    for (const [band, plane] of this.planes) {
+      if (this.resolution === this.working) {
+        // The network's own grid: the core rows, as read.
+        plane.set(s.core(band), s.y0 * sw.width);
+        continue;
       }
-      return;
-    }
-    // The block column of every pixel column, once per strip rather than per pixel and band.
-    const col = new Int32Array(strip.width);
-    for (let x = 0; x < strip.width; x++) col[x] = Math.floor(x / this.k);
-    for (const [name, sum] of this.sums) {
-      const src = strip.stack[this.bands.indexOf(name)]!;
-      const count = this.counts.get(name)!;
-      const off = (strip.y0 - strip.stackY0) * strip.width;
-      for (let r = 0; r < strip.rows; r++) {
-        const row = Math.floor((strip.y0 + r) / this.k) * this.width;
-        const s0 = off + r * strip.width;
-        for (let x = 0; x < strip.width; x++) {
-          const v = src[s0 + x]!;
-          if (v !== v) continue; // NaN: no data
-          const j = row + col[x]!;
-          sum[j] = sum[j]! + v;
-          count[j] = count[j]! + 1;
-        }
-      }
+      const got = s.band(band, this.resolution);
+      // Rows covering the strip's core; whole rows of the shadow window (same x range).
+      plane.set(got.data, (got.window.y - sw.y) * sw.width);
     }
   }
 
-  /** The gathered band (NaN where no valid pixel), or undefined when the model does not read it. */
-  take(name: string): Float32Array | undefined {
-    const sum = this.sums.get(name);
-    if (!sum) return undefined;
-    this.sums.delete(name);
-    const count = this.counts.get(name);
-    if (!count) return sum; // k = 1: the pixels themselves, NaN where no data
-    this.counts.delete(name);
-    for (let i = 0; i < sum.length; i++) sum[i] = count[i] ? sum[i]! / count[i]! : NaN;
-    return sum;
+  /** The gathered band (NaN where no data); undefined when not read. */
+  take(band: SpectralBand): Float32Array | undefined {
+    const plane = this.planes.get(band);
+    this.planes.delete(band);
+    return plane;
   }
 }
 
 async function applyShadows(
   product: Product,
-  opts: FourClassOptions,
   grid: Grid,
   win: PixelWindow,
   shadowRes: Resolution,
   k: number,
   classes: Uint8Array,
-  capture: ShadowBands,
+  inputs: ShadowInputs,
   signal: AbortSignal | undefined,
 ): Promise<FourClassResult['shadow']> {
   const sun = product.metadata.sun;
@@ -331,42 +311,28 @@ async function applyShadows(
       `${product.rootName}: the tile metadata has no sun angles; shadows cannot be placed.`,
     );
   }
-  const { width: W, height: H } = capture;
+  const sWin = inputs.window;
+  const { width: W, height: H } = sWin;
+  // The shadow pixel of every class pixel, on the product's shadow grid (blocks line up with it).
+  const colOf = new Int32Array(grid.width);
+  for (let x = 0; x < grid.width; x++) colOf[x] = Math.floor((win.x + x) / k) - sWin.x;
+  const rowOf = (y: number): number => (Math.floor((win.y + y) / k) - sWin.y) * W;
   // Cloud (opaque or thin) and valid at the shadow resolution: any cloud in a k x k block.
   const cloud = new Uint8Array(W * H);
   const valid = new Uint8Array(W * H);
-  for (let y = 0; y < grid.height; y++)
+  for (let y = 0; y < grid.height; y++) {
+    const row = rowOf(y);
     for (let x = 0; x < grid.width; x++) {
       const c = classes[y * grid.width + x]!;
-      const j = Math.floor(y / k) * W + Math.floor(x / k);
+      const j = row + colOf[x]!;
       if (c !== 0) valid[j] = 1;
       if (c === 2 || c === 3) cloud[j] = 1;
     }
-  const sWin = { x: Math.floor(win.x / k), y: Math.floor(win.y / k), width: W, height: H };
-  let nir = capture.take('B08');
-  let swir = capture.take('B11');
-  let red = capture.take('B04');
-  // Green (the shadow step's water index) only when the model read it: not worth a decode.
-  const green = capture.take('B03');
-  const missing = [
-    ...(nir ? [] : ['B08']),
-    ...(swir ? [] : ['B11']),
-    ...(red ? [] : ['B04']),
-  ] as SpectralBand[];
-  if (missing.length > 0) {
-    const read = await readReflectance(product, {
-      bands: missing,
-      resolution: shadowRes,
-      window: sWin,
-      coarsening: opts.coarsening ?? 'average',
-      decoder: opts.decoder,
-      signal,
-    });
-    const got = (b: SpectralBand): Float32Array | undefined => read.data[missing.indexOf(b)];
-    nir ??= got('B08');
-    swir ??= got('B11');
-    red ??= got('B04');
   }
+  const nir = inputs.take('B08')!;
+  const swir = inputs.take('B11')!;
+  const red = inputs.take('B04');
+  const green = inputs.take('B03');
   const view = product.metadata.viewing.length
     ? {
         zenith: mean(product.metadata.viewing.map((v) => v.zenithMean)),
@@ -379,8 +345,8 @@ async function applyShadows(
       grid: sGrid,
       cloud,
       valid,
-      nir: nir!,
-      swir: swir!,
+      nir,
+      swir,
       ...(red ? { red } : {}),
       ...(green ? { green } : {}),
       sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
@@ -389,11 +355,13 @@ async function applyShadows(
     { signal },
   );
   // Shadow only where the CNN saw clear ground: a cloud above a shadow stays a cloud.
-  for (let y = 0; y < grid.height; y++)
+  for (let y = 0; y < grid.height; y++) {
+    const row = rowOf(y);
     for (let x = 0; x < grid.width; x++) {
       const i = y * grid.width + x;
-      if (classes[i] === 1 && res.shadow[Math.floor(y / k) * W + Math.floor(x / k)]) classes[i] = 4;
+      if (classes[i] === 1 && res.shadow[row + colOf[x]!]) classes[i] = 4;
     }
+  }
   return {
     resolution: shadowRes,
     matched: res.objects.filter((o) => o.height !== null).length,

@@ -11,6 +11,7 @@ import type { PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import type { Product, Resolution } from '../../scene/types.js';
 import type { ModelCard } from '../card.js';
+import { KeepRasters } from '../../pipeline/sinks.js';
 import { predictProduct, type PredictProgress, type PredictResult } from '../infer/engine.js';
 import type { TileRunner } from '../infer/runner.js';
 import { LightgbmPool, readLightgbmModel } from '../lightgbm/index.js';
@@ -26,9 +27,6 @@ export interface S2cloudlessOptions {
   window?: PixelWindow;
   classesOut?: string;
   probabilitiesOut?: string;
-  /** Return the class raster (and the probability) in memory. */
-  keepClasses?: boolean;
-  keepInMemory?: boolean;
   /** Scoring threads (default: the cores, at most 8; 0 = the calling thread). */
   workers?: number;
   coarsening?: 'average' | 'jp2-level';
@@ -42,6 +40,9 @@ export interface S2cloudlessOptions {
 }
 
 export interface S2cloudlessResult extends PredictResult {
+  /** The classes and the cloud probability on `grid` (post-processing needs them whole anyway). */
+  classes: Uint8Array;
+  probabilities: Float32Array[];
   /** Post-processing used (pixels at the working resolution). */
   averageOver: number;
   dilationSize: number;
@@ -113,13 +114,14 @@ export async function predictS2cloudless(
   const pool = new LightgbmPool(model, opts.workers === undefined ? {} : { workers: opts.workers });
   try {
     // Probabilities of the whole window are kept: the averaging needs neighbours in every direction.
+    const keep = new KeepRasters(true);
     const scored = await predictProduct(product, {
       card,
       runner: lightgbmRunner(pool, model.numFeatures),
       resolution,
       ...(opts.window ? { window: opts.window } : {}),
       batch: Math.max(1, pool.workers),
-      keepInMemory: true,
+      steps: [keep],
       ...(opts.coarsening ? { coarsening: opts.coarsening } : {}),
       ...(opts.maxMemoryBytes !== undefined ? { maxMemoryBytes: opts.maxMemoryBytes } : {}),
       ...(opts.decoder ? { decoder: opts.decoder } : {}),
@@ -130,7 +132,7 @@ export async function predictS2cloudless(
     opts.onStage?.('write');
     const t1 = now();
     const { width: W, height: H } = scored.grid;
-    const prob = scored.probabilities![0]!;
+    const prob = keep.probabilities![0]!;
     const classes = cloudClasses(prob, W, H, { threshold: output.threshold, ...post });
     const postSeconds = now() - t1;
     const classCounts = [0, 0, 0, 0, 0];
@@ -165,10 +167,12 @@ export async function predictS2cloudless(
         postSeconds,
         writeSeconds,
         totalSeconds: now() - t0,
+        steps: scored.timings.steps,
       },
+      reads: scored.reads,
+      classes,
+      probabilities: [prob],
     };
-    if (opts.keepClasses || opts.keepInMemory) result.classes = classes;
-    if (opts.keepInMemory) result.probabilities = [prob];
     return result;
   } finally {
     await pool.destroy();

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../../../electron/core/models/card.js';
-import { predictProduct } from '../../../../electron/core/models/infer/engine.js';
+import { predictProduct, type PredictOptions } from '../../../../electron/core/models/infer/engine.js';
+import { ClassCogSink, KeepRasters, ProbabilityCogSink } from '../../../../electron/core/pipeline/sinks.js';
 import { onnxRunner, type TileRunner } from '../../../../electron/core/models/infer/runner.js';
 import { createSession, type ModelSession } from '../../../../electron/core/models/session.js';
 import { destroySharedDecoder } from '../../../../electron/core/raster/jp2/index.js';
@@ -66,9 +67,9 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
 
   it('stitches tiles into exactly what one untiled run gives (known 5 x 5 network)', async () => {
     const window = { x: 30, y: 50, width: 300, height: 220 };
-    const common = { card, runner: boxRunner, resolution: 20 as const, window, keepInMemory: true };
-    const whole = await predictProduct(product, { ...common, tileSize: 512, margin: 8 });
-    const tiled = await predictProduct(product, { ...common, tileSize: 64, margin: 8 });
+    const common = { card, runner: boxRunner, resolution: 20 as const, window };
+    const whole = await predictKept(product, { ...common, tileSize: 512, margin: 8 });
+    const tiled = await predictKept(product, { ...common, tileSize: 64, margin: 8 });
     expect(whole.tiles).toBe(1);
     expect(tiled.tiles).toBeGreaterThan(20);
     expect(Buffer.from(tiled.classes!).equals(Buffer.from(whole.classes!))).toBe(true);
@@ -83,10 +84,10 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
   it('DL-L8S2-UV tiled and untiled agree away from the border (no seams)', async () => {
     const window = { x: 0, y: 0, width: 400, height: 400 };
     const runner = onnxRunner(model, card);
-    const base = { card, runner, resolution: 20 as const, window, keepInMemory: true };
-    const whole = await predictProduct(product, { ...base, tileSize: 512, margin: 56 });
-    const tiled = await predictProduct(product, { ...base, tileSize: 160, margin: 56 });
-    const withCardMargin = await predictProduct(product, { ...base, tileSize: 160 });
+    const base = { card, runner, resolution: 20 as const, window };
+    const whole = await predictKept(product, { ...base, tileSize: 512, margin: 56 });
+    const tiled = await predictKept(product, { ...base, tileSize: 160, margin: 56 });
+    const withCardMargin = await predictKept(product, { ...base, tileSize: 160 });
     const a = whole.probabilities![0]!;
     let maxDiff = 0;
     let agree = 0;
@@ -110,12 +111,11 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
     const out = join(tmp, 'classes.tif');
     const probs = join(tmp, 'probs.tif');
     const progress: number[] = [];
-    const res = await predictProduct(product, {
+    const id = { modelId: card.id, modelVersion: card.version, productId: product.metadata.productName };
+    const res = await predictKept(product, {
       card,
       runner: onnxRunner(model, card),
-      classesOut: out,
-      probabilitiesOut: probs,
-      keepInMemory: true,
+      steps: [new ClassCogSink(out, id), new ProbabilityCogSink(probs, id)],
       onProgress: (p) => progress.push(p.tilesDone),
     });
     expect(res.resolution).toBe(20);
@@ -172,7 +172,7 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
         runner: boxRunner,
         tileSize: 64,
         margin: 8,
-        classesOut: out,
+        steps: [new ClassCogSink(out, { modelId: card.id, modelVersion: card.version, productId: 'p' })],
         signal: ac.signal,
         onProgress: (p) => {
           if (p.tilesDone >= 3) ac.abort();
@@ -203,12 +203,7 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
           bands: ['AOT', 'B02', 'WVP'] as ModelCard['input']['bands'],
         },
       };
-      const r = await predictProduct(l2a, {
-        card: l2aCard,
-        runner: boxRunner,
-        resolution: 60,
-        keepInMemory: true,
-      });
+      const r = await predictKept(l2a, { card: l2aCard, runner: boxRunner, resolution: 60 });
       expect(r.classCounts[1]! + r.classCounts[2]!).toBeGreaterThan(0);
       const anyLevel = {
         ...card,
@@ -241,3 +236,15 @@ describe.skipIf(!tools)('memory guard', () => {
     }
   });
 });
+
+/** A run whose classes and probabilities are kept in memory (a KeepRasters step after the others). */
+async function predictKept(
+  p: Product,
+  opts: PredictOptions,
+): Promise<
+  Awaited<ReturnType<typeof predictProduct>> & { classes: Uint8Array; probabilities: Float32Array[] }
+> {
+  const keep = new KeepRasters(true);
+  const r = await predictProduct(p, { ...opts, steps: [...(opts.steps ?? []), keep] });
+  return { ...r, classes: keep.classes, probabilities: keep.probabilities! };
+}

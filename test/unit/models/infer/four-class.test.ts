@@ -39,7 +39,6 @@ describe.skipIf(!hasTool('opj_compress'))(
       const r = await predictFourClasses(product, {
         card,
         runner: onnxRunner(model, card),
-        keepClasses: true,
         onStage: (s) => stages.push(s),
       });
       // The semi-transparent rule runs on each strip during the CNN stage.

@@ -1,0 +1,131 @@
+/**
+ * Steps at the end of the strip pipeline that need no bands: they count, keep or write the
+ * strip's classes and probabilities as they pass.
+ */
+import { classNameItems } from '../masks/schema.js';
+import { CogWriter, KAPPAMASK_PALETTE } from '../raster/cog/index.js';
+import type { Strip, StripContext, StripStep } from './strips.js';
+
+/** Pixels per class value 0..4 (0 = no data), counted as strips pass. */
+export class ClassCounter implements StripStep {
+  readonly counts = [0, 0, 0, 0, 0];
+
+  strip(s: Strip): void {
+    const c = this.counts;
+    for (const v of s.classes) c[v] = (c[v] ?? 0) + 1;
+  }
+}
+
+/** The classes (and, optionally, the probabilities) of the whole window, kept in memory. */
+export class KeepRasters implements StripStep {
+  classes: Uint8Array = new Uint8Array(0);
+  probabilities: Float32Array[] | undefined;
+  private width = 0;
+
+  constructor(private readonly withProbabilities = false) {}
+
+  memoryBytes({ width, height, channels }: { width: number; height: number; channels: number }): number {
+    return width * height * (1 + (this.withProbabilities ? 4 * channels : 0));
+  }
+
+  start(ctx: StripContext): void {
+    const { width, height } = ctx.window;
+    this.width = width;
+    this.classes = new Uint8Array(width * height);
+    if (this.withProbabilities) {
+      this.probabilities = Array.from({ length: ctx.channels }, () => new Float32Array(width * height));
+    }
+  }
+
+  strip(s: Strip): void {
+    this.classes.set(s.classes, s.y0 * this.width);
+    this.probabilities?.forEach((p, k) => p.set(s.probabilities[k]!, s.y0 * this.width));
+  }
+}
+
+/** Identity of the model and product, written into every output's metadata. */
+export interface OutputIdentity {
+  modelId: string;
+  modelVersion: string;
+  productId: string;
+}
+
+/** The class COG, written row by row as strips pass (atomically: nothing is left on failure). */
+export class ClassCogSink implements StripStep {
+  private writer: CogWriter | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly id: OutputIdentity,
+  ) {}
+
+  async start(ctx: StripContext): Promise<void> {
+    this.writer = await CogWriter.open(this.path, {
+      grid: ctx.grid,
+      dataType: 'Uint8',
+      bands: [{ description: `${this.id.modelId} classes`, metadata: classNameItems() }],
+      nodata: 0,
+      palette: KAPPAMASK_PALETTE,
+      overviewResampling: 'mode',
+      metadata: outputMetadata(this.id, ctx),
+      signal: ctx.signal,
+    });
+  }
+
+  async strip(s: Strip): Promise<void> {
+    await this.writer!.writeRows(s.y0, [s.classes]);
+  }
+
+  async finish(): Promise<void> {
+    await this.writer?.finish();
+  }
+
+  async abort(): Promise<void> {
+    await this.writer?.abort();
+  }
+}
+
+/** The probability COG (float32, one band per output channel), written row by row. */
+export class ProbabilityCogSink implements StripStep {
+  private writer: CogWriter | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly id: OutputIdentity,
+  ) {}
+
+  async start(ctx: StripContext): Promise<void> {
+    this.writer = await CogWriter.open(this.path, {
+      grid: ctx.grid,
+      dataType: 'Float32',
+      bands: Array.from({ length: ctx.channels }, (_, k) => ({
+        description: `${this.id.modelId} probability ${k}`,
+      })),
+      nodata: NaN,
+      overviewResampling: 'average',
+      metadata: outputMetadata(this.id, ctx),
+      signal: ctx.signal,
+    });
+  }
+
+  async strip(s: Strip): Promise<void> {
+    await this.writer!.writeRows(s.y0, s.probabilities);
+  }
+
+  async finish(): Promise<void> {
+    await this.writer?.finish();
+  }
+
+  async abort(): Promise<void> {
+    await this.writer?.abort();
+  }
+}
+
+function outputMetadata(id: OutputIdentity, ctx: StripContext): Record<string, string> {
+  return {
+    MODEL_ID: id.modelId,
+    MODEL_VERSION: id.modelVersion,
+    PRODUCT_ID: id.productId,
+    RESOLUTION: String(ctx.resolution),
+  };
+}
