@@ -6,6 +6,7 @@
 import { S2Error } from '../errors.js';
 import type { RasterDecoder } from '../raster/band-decoder.js';
 import type { SampleArray } from '../raster/jp2/index.js';
+import { bandScaling, checkSize } from '../scene/band-reader.js';
 import { pickBandFile, productGrid, type ReflectanceBand } from '../scene/reflectance.js';
 import { SPECTRAL_BANDS, type Product, type Resolution } from '../scene/types.js';
 import { Jp2Pyramid } from './jp2-pyramid.js';
@@ -116,7 +117,6 @@ export class BandSource {
   private async openBand(name: ReflectanceBand): Promise<BandState> {
     const entry = pickBandFile(this.product, name, 10);
     const src = await this.product.open(entry.path);
-    const meta = this.product.metadata;
     let pyramid: Jp2Pyramid;
     try {
       pyramid = await Jp2Pyramid.open(
@@ -130,28 +130,20 @@ export class BandSource {
       await src.close();
       throw err;
     }
-    const want = productGrid(this.product, entry.resolution);
-    if (pyramid.info.width !== want.width || pyramid.info.height !== want.height) {
+    try {
+      checkSize(src.name, pyramid.info, productGrid(this.product, entry.resolution));
+    } catch (err) {
       await pyramid.close();
-      throw new S2Error(
-        'BAD_METADATA',
-        `${src.name} is ${pyramid.info.width} x ${pyramid.info.height} px but the tile metadata gives ${want.width} x ${want.height} px at ${entry.resolution} m.`,
-        { file: src.name },
-      );
+      throw err;
     }
     this.opened.add(pyramid);
-    const aux = name === 'AOT' || name === 'WVP';
+    const { offset, quantification, noData } = bandScaling(this.product, name);
     return {
       name,
       resolution: entry.resolution,
-      offset: aux ? 0 : (meta.offsets[name] ?? 0),
-      quantification:
-        name === 'AOT'
-          ? (meta.aotQuantificationValue ?? 1000)
-          : name === 'WVP'
-            ? (meta.wvpQuantificationValue ?? 1000)
-            : meta.quantificationValue,
-      noData: meta.noDataValue,
+      offset,
+      quantification,
+      noData,
       pyramid,
     };
   }

@@ -22,7 +22,7 @@
  */
 import { throwIfAborted } from '../../errors.js';
 import type { Grid } from '../../raster/grid.js';
-import { productGrid, readReflectance } from '../../scene/reflectance.js';
+import { BandSources, productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, SpectralBand } from '../../scene/types.js';
 import type { ShadowInput, ShadowOptions, ShadowResult } from '../shadow/types.js';
 import { dilateDisk, majority3x3 } from './buffers.js';
@@ -125,76 +125,83 @@ export async function runFmask(product: Product, opts: FmaskOptions = {}): Promi
   const s: PixelSpectrum = { blue: 0, green: 0, red: 0, nir: 0, swir1: 0, swir2: 0, cirrus: 0 };
   let readMs = 0;
 
-  // Pass 1, by strips with a margin for the CDI window.
-  for (let y = 0; y < h; y += STRIP) {
-    throwIfAborted(opts.signal);
-    const ya = Math.max(0, y - MARGIN);
-    const yb = Math.min(h, y + STRIP + MARGIN);
-    const tr = performance.now();
-    const stack = await readReflectance(product, {
-      bands: BANDS,
-      resolution: res,
-      window: { x: 0, y: ya, width: w, height: yb - ya },
-      coarsening: opts.coarsening ?? 'jp2-level',
-      signal: opts.signal,
-    });
-    readMs += performance.now() - tr;
-    const [b2, b3, b4, b7, b8, b8a, b10, b11, b12] = stack.data as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
-    const y1 = Math.min(h, y + STRIP);
-    const cdi = computeCdi(b7, b8, b8a, w, yb - ya, y - ya, y1 - ya);
-    for (let yy = y; yy < y1; yy++) {
-      for (let x = 0; x < w; x++) {
-        const j = (yy - ya) * w + x;
-        const i = yy * w + x;
-        s.blue = b2[j] as number;
-        s.green = b3[j] as number;
-        s.red = b4[j] as number;
-        s.nir = b8[j] as number;
-        s.swir1 = b11[j] as number;
-        s.swir2 = b12[j] as number;
-        const ci = b10[j] as number;
-        if (
-          !(Number.isFinite(s.blue) && Number.isFinite(s.green) && Number.isFinite(s.red)) ||
-          !(
-            Number.isFinite(s.nir) &&
-            Number.isFinite(s.swir1) &&
-            Number.isFinite(s.swir2) &&
-            Number.isFinite(ci)
-          )
-        ) {
-          continue;
+  // Pass 1, by strips with a margin for the CDI window. Each band file is opened (and its
+  // JPEG 2000 index parsed) once for all the strips.
+  const sources = new BandSources(product);
+  try {
+    for (let y = 0; y < h; y += STRIP) {
+      throwIfAborted(opts.signal);
+      const ya = Math.max(0, y - MARGIN);
+      const yb = Math.min(h, y + STRIP + MARGIN);
+      const tr = performance.now();
+      const stack = await readReflectance(product, {
+        bands: BANDS,
+        resolution: res,
+        window: { x: 0, y: ya, width: w, height: yb - ya },
+        coarsening: opts.coarsening ?? 'jp2-level',
+        signal: opts.signal,
+        sources,
+      });
+      readMs += performance.now() - tr;
+      const [b2, b3, b4, b7, b8, b8a, b10, b11, b12] = stack.data as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
+      const y1 = Math.min(h, y + STRIP);
+      const cdi = computeCdi(b7, b8, b8a, w, yb - ya, y - ya, y1 - ya);
+      for (let yy = y; yy < y1; yy++) {
+        for (let x = 0; x < w; x++) {
+          const j = (yy - ya) * w + x;
+          const i = yy * w + x;
+          s.blue = b2[j] as number;
+          s.green = b3[j] as number;
+          s.red = b4[j] as number;
+          s.nir = b8[j] as number;
+          s.swir1 = b11[j] as number;
+          s.swir2 = b12[j] as number;
+          const ci = b10[j] as number;
+          if (
+            !(Number.isFinite(s.blue) && Number.isFinite(s.green) && Number.isFinite(s.red)) ||
+            !(
+              Number.isFinite(s.nir) &&
+              Number.isFinite(s.swir1) &&
+              Number.isFinite(s.swir2) &&
+              Number.isFinite(ci)
+            )
+          ) {
+            continue;
+          }
+          let f = F_VALID;
+          let spectral = spectralCloudTest(s);
+          if (spectral && (cdi[(yy - y) * w + x] as number) > CDI_THRESHOLD) {
+            if ((s.blue + s.green + s.red) / 3 < CDI_BRIGHT_GUARD) spectral = false;
+          }
+          const water = waterTest(s);
+          if (spectral) f |= F_SPECTRAL;
+          if (water) f |= F_WATER;
+          if (water && s.swir2 < THRESHOLDS.clearWaterSwir2) f |= F_CLEAR_WATER;
+          if (snowTest(s)) f |= F_SNOW;
+          flags[i] = f;
+          varProb[i] = variabilityProb(s);
+          hotV[i] = hot(s);
+          cirrusRaw[i] = ci;
+          wBright[i] = waterBrightnessProb(s);
+          nir[i] = s.nir;
+          swir[i] = s.swir1;
+          if (!spectral && !water) cirrusHist.add(ci);
         }
-        let f = F_VALID;
-        let spectral = spectralCloudTest(s);
-        if (spectral && (cdi[(yy - y) * w + x] as number) > CDI_THRESHOLD) {
-          if ((s.blue + s.green + s.red) / 3 < CDI_BRIGHT_GUARD) spectral = false;
-        }
-        const water = waterTest(s);
-        if (spectral) f |= F_SPECTRAL;
-        if (water) f |= F_WATER;
-        if (water && s.swir2 < THRESHOLDS.clearWaterSwir2) f |= F_CLEAR_WATER;
-        if (snowTest(s)) f |= F_SNOW;
-        flags[i] = f;
-        varProb[i] = variabilityProb(s);
-        hotV[i] = hot(s);
-        cirrusRaw[i] = ci;
-        wBright[i] = waterBrightnessProb(s);
-        nir[i] = s.nir;
-        swir[i] = s.swir1;
-        if (!spectral && !water) cirrusHist.add(ci);
       }
+      progress((0.7 * y1) / h, 'pass 1');
     }
-    progress((0.7 * y1) / h, 'pass 1');
+  } finally {
+    await sources.close();
   }
   timings.read = readMs;
   timings.pass1 = performance.now() - t0 - readMs;
