@@ -5,11 +5,22 @@
  * defaults (arena on, pattern off) and the cards' 512 px tiles.
  *
  *   node --import tsx test/bench/ort-options.bench.ts [--tiles 8] [--model dl-l8s2-uv-6b]
+ *   node --import tsx test/bench/ort-options.bench.ts --int8 [--files A.onnx,B.onnx] [--rounds 6] [--tiles 3]
+ *
+ * `--int8` times the float model against int8 copies (docs/int8.md) in ONE process with the app's
+ * session options (createSession), interleaved round by round, so a busy machine slows both
+ * alike. Without files it uses the shipped int8 card's file, else builds one (calibrated on both
+ * labelled cases) into native-models/build/.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { createSession } from '../../electron/core/models/session.js';
+import { builtModelsDir, modelsDir } from '../../electron/core/models/paths.js';
+import { buildInt8, labelledCases } from '../../native-models/quantize-int8.js';
+import { SHARED_DATA } from '../helpers/env.js';
 import { ensureBuiltModel } from '../helpers/models.js';
 import { peakRssMb, runChild, sendReport } from './child.js';
 
@@ -68,11 +79,103 @@ async function child(model: string, s: Setting, tiles: number): Promise<void> {
   } satisfies ChildReport);
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+/** The int8 file to time when none is named: the shipped card's, else one built here. */
+async function defaultInt8(model: string): Promise<string> {
+  const shipped = join(modelsDir(), `${model}-int8`, `${model}-int8.onnx`);
+  if (existsSync(shipped)) return shipped;
+  const built = join(builtModelsDir(), `${model}-int8.onnx`);
+  if (!existsSync(built)) await buildInt8(labelledCases(SHARED_DATA), built);
+  return built;
+}
+
+/**
+ * fp32 against int8 copies, interleaved in one process, app session options. With one thread
+ * the CPU time is the steadier figure on a shared machine (no intra-op threads spinning).
+ */
+async function int8Comparison(
+  model: string,
+  files: string[],
+  rounds: number,
+  tiles: number,
+  tile: number,
+  threads: number,
+): Promise<void> {
+  const { file, card } = await ensureBuiltModel(model);
+  const int8 = files.length > 0 ? files : [await defaultInt8(model)];
+  const entries = [
+    { label: 'fp32', file },
+    ...int8.map((f, i) => ({ label: int8.length > 1 ? `int8 #${i + 1}` : 'int8', file: f })),
+  ];
+  const sessions = await Promise.all(
+    entries.map(async (e) => (await createSession(e.file, { threads, log: () => {} })).session),
+  );
+  const C = card.input.bands.length;
+  const input = new Float32Array(C * tile * tile);
+  for (let i = 0; i < input.length; i++) input[i] = 0.05 + 0.4 * Math.abs(Math.sin(i * 0.0137));
+  const once = async (session: ort.InferenceSession): Promise<void> => {
+    const t = new ort.Tensor('float32', input, [1, C, tile, tile]);
+    await session.run({ [session.inputNames[0]!]: t });
+    t.dispose();
+  };
+  for (const s of sessions) await once(s); // warm-up
+  const wall = entries.map(() => [] as number[]);
+  const cpu = entries.map(() => [] as number[]);
+  const mpx = (tiles * tile * tile) / 1e6;
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < sessions.length; k++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < tiles; i++) await once(sessions[k]!);
+      const c = process.cpuUsage(c0);
+      wall[k]!.push((performance.now() - t0) / mpx);
+      cpu[k]!.push((c.user + c.system) / 1e3 / mpx);
+    }
+  }
+  console.log(
+    `\n${model}: fp32 vs int8, one process, ${rounds} interleaved rounds of ${tiles} tiles of ${tile} px, ${threads} thread(s), createSession options (median; min-max)\n`,
+  );
+  console.log('| model | file | wall ms/Mpx | CPU ms/Mpx | wall vs fp32 |');
+  console.log('|---|---|---|---|---|');
+  const base = median(wall[0]!);
+  entries.forEach((e, k) => {
+    const w = wall[k]!;
+    console.log(
+      `| ${e.label} | ${e.file.split('/').slice(-2).join('/')} | ${median(w).toFixed(0)} (${Math.min(...w).toFixed(0)}-${Math.max(...w).toFixed(0)}) | ${median(cpu[k]!).toFixed(0)} | ${(median(w) / base).toFixed(2)} |`,
+    );
+  });
+  for (const s of sessions) await s.release();
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { tiles: { type: 'string', default: '8' }, model: { type: 'string', default: 'dl-l8s2-uv-6b' } },
+    options: {
+      tiles: { type: 'string', default: '8' },
+      model: { type: 'string', default: 'dl-l8s2-uv-6b' },
+      int8: { type: 'boolean', default: false },
+      files: { type: 'string', default: '' },
+      rounds: { type: 'string', default: '6' },
+      tile: { type: 'string', default: '512' },
+      threads: { type: 'string', default: '2' },
+    },
   });
+  if (values.int8) {
+    await int8Comparison(
+      values.model,
+      values.files.split(',').filter((p) => p !== ''),
+      Number(values.rounds),
+      process.argv.includes('--tiles') ? Number(values.tiles) : 3,
+      Number(values.tile),
+      Number(values.threads),
+    );
+    return;
+  }
   const settings: Setting[] = [
     { arena: false, pattern: true, tile: 1024, batch: 1, threads: 2 }, // before
     { arena: true, pattern: true, tile: 1024, batch: 1, threads: 2 },

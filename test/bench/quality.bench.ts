@@ -11,6 +11,10 @@
  * work (this bench run on commit ed55fe2 with `--only default,cnn-only,fmask`; its 'default'
  * is also the 'jp2-level' row): the table shows what moved. `--write-baseline` rewrites
  * it from this run; `--only default,cnn-only` runs some settings.
+ *
+ * The `int8*` settings run an int8 copy of the default model (docs/int8.md) whose activation
+ * ranges were calibrated on the OTHER labelled case (leave one out), built on first use into
+ * native-models/build/int8-loo/. Compare them with `default` and `cnn-only`.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
@@ -20,7 +24,9 @@ import { parseArgs } from 'node:util';
 import { fmaskResolution, runFmask, writeFmaskCog } from '../../electron/core/masks/fmask/index.js';
 import { compareReport } from '../../electron/core/metrics/compare-service.js';
 import type { MaskComparison } from '../../electron/core/metrics/table.js';
-import { createSession } from '../../electron/core/models/session.js';
+import { builtModelsDir } from '../../electron/core/models/paths.js';
+import { createSession, type ModelSession } from '../../electron/core/models/session.js';
+import { buildInt8, type Int8Options } from '../../native-models/quantize-int8.js';
 import {
   DEFAULT_MODEL,
   installedModel,
@@ -37,6 +43,8 @@ interface Setting {
   resolutions: Resolution[];
   /** Options for runModel, or 'fmask'. */
   run: Partial<RunModelOptions> | 'fmask' | 'fmask-average';
+  /** Run an int8 copy of the default model built with these options (leave-one-out calibration). */
+  int8?: Int8Options;
 }
 
 const SETTINGS: Setting[] = [
@@ -64,6 +72,27 @@ const SETTINGS: Setting[] = [
     what: 'four classes, no fusion, JPEG2000 reduced level (main before this work)',
     resolutions: [10, 20],
     run: { fusion: false, coarsening: 'jp2-level' },
+  },
+  {
+    id: 'int8',
+    what: 'default four classes, int8 CNN (QDQ, 7-bit weights, min/max ranges from the other case)',
+    resolutions: [10, 20],
+    run: {},
+    int8: {},
+  },
+  {
+    id: 'int8-cnn-only',
+    what: 'the int8 CNN alone (compare with cnn-only)',
+    resolutions: [10, 20],
+    run: { cloudOnly: true, coarsening: 'average' },
+    int8: {},
+  },
+  {
+    id: 'int8-u8w',
+    what: 'default four classes, int8 CNN with 8-bit weights stored as uint8 (no AVX2 saturation; slower)',
+    resolutions: [10, 20],
+    run: {},
+    int8: { weightType: 'uint8', weightBits: 8 },
   },
   {
     id: 'fmask',
@@ -111,6 +140,36 @@ function labelledCases(): { name: string; safe: string; reference: string }[] {
     });
 }
 
+/** Sessions on int8 copies calibrated on every case but `held` (or on all, held = ''), cached. */
+function int8Sessions(cases: { name: string; safe: string; reference: string }[]): {
+  get(setting: Setting, held: string): Promise<ModelSession>;
+  release(): Promise<void>;
+} {
+  const open = new Map<string, Promise<ModelSession>>();
+  return {
+    get(setting, held): Promise<ModelSession> {
+      const key = `${setting.id}/${held}`;
+      let s = open.get(key);
+      if (!s) {
+        const calibration = cases.filter((c) => c.name !== held);
+        const file = join(
+          builtModelsDir(),
+          'int8-loo',
+          `${JSON.stringify(setting.int8).replace(/[^a-z0-9]+/gi, '_')}-${calibration.map((c) => c.name).join('+')}.onnx`,
+        );
+        s = (existsSync(file) ? Promise.resolve() : buildInt8(calibration, file, setting.int8)).then(() =>
+          createSession(file, { providers: ['cpu'], log: () => {} }),
+        );
+        open.set(key, s);
+      }
+      return s;
+    },
+    async release(): Promise<void> {
+      for (const s of open.values()) await (await s).session.release();
+    },
+  };
+}
+
 function scoreRow(
   c: MaskComparison,
   caseName: string,
@@ -152,6 +211,7 @@ async function main(): Promise<void> {
   const session = await createSession(onnx, { providers: ['cpu'], log: () => {} });
   const tmp = await mkdtemp(join(tmpdir(), 's2-quality-'));
   const rows: Row[] = [];
+  const int8 = int8Sessions(cases);
   try {
     for (const c of cases) {
       for (const s of settings) {
@@ -170,7 +230,8 @@ async function main(): Promise<void> {
               await product.close();
             }
           } else {
-            await runModel({ product: c.safe, resolution: res, classesOut: out, session, ...s.run });
+            const model = s.int8 ? await int8.get(s, c.name) : session;
+            await runModel({ product: c.safe, resolution: res, classesOut: out, session: model, ...s.run });
           }
           const seconds = (performance.now() - t0) / 1000;
           const report = await compareReport({
@@ -213,8 +274,9 @@ async function main(): Promise<void> {
       await writeFile(BASELINE, JSON.stringify(out, null, 2) + '\n');
       console.log(`\nwrote ${BASELINE}`);
     }
-    if (!only || only.includes('default')) await clearSceneCheck(tmp, session);
+    if (!only || only.includes('default')) await clearSceneCheck(tmp, session, (s) => int8.get(s, ''));
   } finally {
+    await int8.release();
     await session.session.release();
     await rm(tmp, { recursive: true, force: true });
   }
@@ -223,7 +285,8 @@ async function main(): Promise<void> {
 /** The real, mostly clear crop: share of valid pixels called cloud or semi-transparent. */
 async function clearSceneCheck(
   tmp: string,
-  session: Awaited<ReturnType<typeof createSession>>,
+  session: ModelSession,
+  int8Session: (s: Setting) => Promise<ModelSession>,
 ): Promise<void> {
   let wrap: ((dir: string) => Promise<string>) | undefined;
   try {
@@ -240,13 +303,14 @@ async function clearSceneCheck(
   );
   console.log('| setting | res | cloud | semi-transparent | shadow | verdict |');
   console.log('|---|---|---|---|---|---|');
+  // int8 settings here use the copy calibrated on every labelled case (the clear crop is not one).
   for (const s of SETTINGS.filter((x) => x.run !== 'fmask' && x.run !== 'fmask-average')) {
     for (const res of [10, 20] as Resolution[]) {
       const r = await runModel({
         product: safe,
         resolution: res,
         classesOut: join(tmp, `clear_${s.id}_${res}.tif`),
-        session,
+        session: s.int8 ? await int8Session(s) : session,
         ...(s.run as Partial<RunModelOptions>),
       });
       const cloudy = r.shares.cloud + r.shares.semiTransparent;

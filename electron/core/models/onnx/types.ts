@@ -5,6 +5,9 @@
 
 /** TensorProto.DataType values used here. */
 export const ONNX_FLOAT = 1;
+export const ONNX_UINT8 = 2;
+export const ONNX_INT8 = 3;
+export const ONNX_INT32 = 6;
 export const ONNX_INT64 = 7;
 
 export type AttributeValue =
@@ -22,10 +25,16 @@ export interface OnnxNode {
   attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
-/** A constant tensor (weights). float32 or int64 data, little-endian raw bytes on the wire. */
+/**
+ * A constant tensor (weights), little-endian raw bytes on the wire. float32 and int64 for the
+ * converters; uint8, int8 and int32 for quantised models (models/quantize/).
+ */
 export type OnnxTensor =
   | { name: string; dims: readonly number[]; dataType: typeof ONNX_FLOAT; data: Float32Array }
-  | { name: string; dims: readonly number[]; dataType: typeof ONNX_INT64; data: BigInt64Array };
+  | { name: string; dims: readonly number[]; dataType: typeof ONNX_INT64; data: BigInt64Array }
+  | { name: string; dims: readonly number[]; dataType: typeof ONNX_UINT8; data: Uint8Array }
+  | { name: string; dims: readonly number[]; dataType: typeof ONNX_INT8; data: Int8Array }
+  | { name: string; dims: readonly number[]; dataType: typeof ONNX_INT32; data: Int32Array };
 
 /** A dimension is a fixed size or a symbolic name (dynamic). */
 export type OnnxDim = number | string;
