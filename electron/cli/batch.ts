@@ -193,7 +193,7 @@ async function runBatchReport(args: string[], io: CliIo): Promise<number> {
     const s = r.snapshot;
     if (parsed.values.json) io.stdout.write(`${JSON.stringify({ ...r }, null, 2)}\n`);
     else {
-      io.stdout.write(formatTable(s));
+      io.stdout.write(formatTable(s, { journal: false }));
       io.stdout.write(
         `merged ${r.journals.length} journal${r.journals.length === 1 ? '' : 's'} of ${r.count} shard${r.count === 1 ? '' : 's'}` +
           (r.complete ? ': complete' : ': INCOMPLETE') +
@@ -284,7 +284,7 @@ const pct = (v: number | undefined | null): string =>
   v === undefined || v === null ? '' : (100 * v).toFixed(1);
 
 /** The final table: one row per product, then the reports. */
-export function formatTable(s: BatchSnapshot): string {
+export function formatTable(s: BatchSnapshot, opts: { journal?: boolean } = {}): string {
   const header = [
     'product',
     'date',
@@ -337,7 +337,9 @@ export function formatTable(s: BatchSnapshot): string {
   );
   if (s.reports)
     lines.push(`reports: ${s.reports.html}`, `         ${s.reports.csv}`, `         ${s.reports.json}`);
-  if (s.shard) {
+  if (opts.journal === false) {
+    // `batch report`: the journals are the shards', named in its last line.
+  } else if (s.shard) {
     lines.push(`journal: ${s.outDir}/${shardJournalName(s.shard)}`);
     lines.push(
       `(a shard writes no reports: once every shard has ended, run s2cloud batch report ${s.outDir})`,

@@ -63,16 +63,23 @@ const COMMANDS: ReadonlyArray<{ name: string; usage: string }> = [
   },
   {
     name: 'batch',
-    usage: `batch <folder> --out DIR [--jobs N] [--model ID] [--resolution 10|20|60] [--probabilities]
+    usage: `batch <folder|list.txt> --out DIR [--jobs N] [--model ID] [--resolution 10|20|60] [--probabilities]
       [--product-masks] [--fmask] [--cloud-only] [--no-metrics] [--no-quicklook] [--reference PATH]
-      [--skip-existing | --no-skip-existing] [--restart] [--json]
-    Run a model over every product found under a folder (recursively; unusable ones are listed
-    with the reason): <product>_<model>_<res>m.tif per scene, optionally the probabilities, the
-    product's own mask (SCL / MSK_CLASSI) as a schema COG and the built-in Fmask; class shares
-    and agreement with the product's mask; CSV, JSON and HTML reports in DIR. A journal
-    (DIR/s2cloud-batch.json) records every scene: Ctrl+C cancels cleanly and a rerun resumes
-    (done scenes are skipped, failed and interrupted ones retried). --restart starts over,
-    also when the journal was written with other options. Default jobs from cores and memory.`,
+      [--skip-existing | --no-skip-existing] [--restart] [--shard K/N | auto[/N]] [--max-attempts N] [--json]
+    batch report DIR [--json]
+    Run a model over every product found under a folder (recursively), or named in a list file
+    (one path per line, # comments): <product>_<model>_<res>m.tif per scene, optionally the
+    probabilities, the product's own mask (SCL / MSK_CLASSI) as a schema COG and the built-in
+    Fmask; class shares and agreement with the product's mask; CSV, JSON and HTML reports in DIR.
+    A journal (DIR/s2cloud-batch.json) records every scene: Ctrl+C cancels cleanly and a rerun
+    resumes (done scenes are skipped, failed and interrupted ones retried, at most --max-attempts
+    times). --restart starts over, also when the journal was written with other options.
+    --shard K/N processes slice K (0..N-1) of N, by product id, for array jobs: each worker keeps
+    DIR/s2cloud-batch.shard-K-of-N.json and writes no reports (--max-attempts defaults to 3);
+    --shard auto reads K and N from JOB_COMPLETION_INDEX (Kubernetes; N from auto/N or
+    S2CLOUD_SHARD_COUNT), AWS_BATCH_JOB_ARRAY_INDEX/SIZE, BATCH_TASK_INDEX/COUNT (Google Cloud
+    Batch) or SLURM_ARRAY_TASK_ID/COUNT. \`batch report DIR\` merges the shards' journals into
+    the reports. Default jobs from cores and memory. See docs/scale-out.md.`,
   },
 ];
 

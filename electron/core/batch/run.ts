@@ -415,12 +415,13 @@ export async function removeStaleTemporaries(
   const removed: string[] = [];
   for (const name of names) {
     const pid = temporaryOwner(name);
-    if (pid === null || pid === process.pid) continue;
+    if (pid === null) continue;
     if (opts.own) {
-      // A shard: only temporaries of its own outputs, whoever's pid (it may be another host's,
-      // or reused in a container); its lock says no other process works on them.
+      // A shard: only temporaries of its own outputs, whoever's pid (another host's, or ours
+      // reused by a restarted container: it has written nothing yet); its lock says no other
+      // process works on them.
       if (!opts.own.has(temporaryTarget(name))) continue;
-    } else if (processAlive(pid)) continue;
+    } else if (pid === process.pid || processAlive(pid)) continue;
     const p = join(outDir, name);
     const st = await lstat(p).catch(() => null);
     if (!st?.isFile()) continue;
