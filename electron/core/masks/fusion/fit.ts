@@ -117,3 +117,83 @@ export function fitLogistic(s: Samples, l2 = 1e-2, maxIterations = 50): Logistic
   }
   return { mean, std, weights: w.slice(0, k), bias: w[k]!, iterations: it };
 }
+
+/** Standardised weights and bias a refit is drawn toward (the model it starts from). */
+export interface LogisticPrior {
+  /** Standardisation of the prior; the refit keeps it, so its weights compare one to one. */
+  mean: number[];
+  std: number[];
+  weights: number[];
+  bias: number;
+}
+
+/**
+ * Fits P(cloud) as fitLogistic does, but minimising the summed log-loss plus
+ * lambda/2 |theta - theta0|^2 over the weights and the bias, theta0 the prior's (its
+ * standardisation kept). Every sample adds to the evidence while the prior's weight stays
+ * lambda: a few labels move the model a little, many labels move it more, and a label set of one
+ * class cannot drive the bias off (it is drawn toward the prior's too). `weights` (optional, one
+ * per sample) scale each sample's log-loss. lambda = Infinity returns the prior.
+ */
+export function fitLogisticToward(
+  s: Samples,
+  prior: LogisticPrior,
+  lambda: number,
+  weights?: Float64Array,
+  maxIterations = 50,
+): LogisticFit {
+  const { x, y, k } = s;
+  const n = y.length;
+  const mean = [...prior.mean];
+  const std = [...prior.std];
+  const theta0 = [...prior.weights, prior.bias];
+  if (prior.weights.length !== k || mean.length !== k || std.length !== k)
+    throw new RangeError(
+      `fitLogisticToward: the prior has ${prior.weights.length} features, the samples ${k}`,
+    );
+  if (!(lambda > 0)) throw new RangeError(`fitLogisticToward: lambda must be > 0 (got ${lambda})`);
+  if (n === 0 || lambda === Infinity)
+    return { mean, std, weights: [...prior.weights], bias: prior.bias, iterations: 0 };
+  const d = k + 1;
+  const w = [...theta0];
+  const z = new Float64Array(d);
+  z[k] = 1;
+  let it = 0;
+  for (; it < maxIterations; it++) {
+    const h = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    const g = new Array<number>(d).fill(0);
+    for (let i = 0; i < n; i++) {
+      let t = 0;
+      for (let f = 0; f < k; f++) {
+        z[f] = (x[i * k + f]! - mean[f]!) / std[f]!;
+        t += w[f]! * z[f]!;
+      }
+      t += w[k]!;
+      const p = 1 / (1 + Math.exp(-t));
+      const c = weights ? weights[i]! : 1;
+      const r = c * (p - y[i]!);
+      const v = c * p * (1 - p);
+      for (let a = 0; a < d; a++) {
+        g[a]! += r * z[a]!;
+        const va = v * z[a]!;
+        for (let b = a; b < d; b++) h[a]![b]! += va * z[b]!;
+      }
+    }
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < a; b++) h[a]![b] = h[b]![a]!;
+      h[a]![a]! += lambda;
+      g[a]! += lambda * (w[a]! - theta0[a]!);
+    }
+    const step = solve(h, g);
+    let change = 0;
+    for (let a = 0; a < d; a++) {
+      w[a]! -= step[a]!;
+      change = Math.max(change, Math.abs(step[a]!));
+    }
+    if (change < 1e-8) {
+      it++;
+      break;
+    }
+  }
+  return { mean, std, weights: w.slice(0, k), bias: w[k]!, iterations: it };
+}

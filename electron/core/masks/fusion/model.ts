@@ -43,8 +43,8 @@ export interface FusionResult {
   changed: { toCloud: number; toClear: number };
 }
 
-/** The model as one linear score over pixelFeatures' vector: z = bias + sum coef * x. */
-function linearScore(model: FusionModel): (x: Float64Array) => number {
+/** The model as one linear score over pixelFeatures' vector: z = bias + sum coef * x (also used to decide single pixels when teaching). */
+export function linearScore(model: FusionModel): (x: Float64Array) => number {
   const idx = model.features.map(featureIndex);
   const coef = model.weights.map((w, f) => w / model.std[f]!);
   const bias = model.bias - coef.reduce((a, c, f) => a + c * model.mean[f]!, 0);
@@ -74,6 +74,21 @@ export function fusedProbability(
 }
 
 /**
+ * The CNN's largest probability within the model's gate window of every pixel, from the 5 x 5
+ * maximum `max5`. A (2r+1)-window maximum is the (2r-3)-window maximum of the 5 x 5 one (clamped
+ * windows compose exactly): fewer passes than filtering the probability again.
+ */
+export function gateMaximum(inputs: FusionInputs, max5: Float32Array, model: FusionModel): Float32Array {
+  const { width, height } = inputs;
+  const radius = model.gateRadius ?? 2;
+  return radius === 2
+    ? max5
+    : radius > 2
+      ? maxFilter(max5, width, height, radius - 2)
+      : maxFilter(inputs.probability, width, height, radius);
+}
+
+/**
  * Applies the fused decision to a block's classes in place: clear (1) and cloud (2) pixels are
  * set from the fused probability; no data, semi-transparent and shadow are kept, and so is any
  * pixel whose features are incomplete (the CNN's class stands). Pixels outside the gate stay as
@@ -82,15 +97,7 @@ export function fusedProbability(
 export function fuseClouds(classes: Uint8Array, inputs: FusionInputs, model: FusionModel): FusionResult {
   const { width, height } = inputs;
   const max5 = maxFilter(inputs.probability, width, height, 2);
-  const radius = model.gateRadius ?? 2;
-  // A (2r+1)-window maximum is the (2r-3)-window maximum of the 5 x 5 one (clamped windows
-  // compose exactly): fewer passes than filtering the probability again.
-  const gateMax =
-    radius === 2
-      ? max5
-      : radius > 2
-        ? maxFilter(max5, width, height, radius - 2)
-        : maxFilter(inputs.probability, width, height, radius);
+  const gateMax = gateMaximum(inputs, max5, model);
   const score = linearScore(model);
   // q > threshold  <=>  z > logit(threshold): no exp per pixel.
   const zCut = Math.log(model.threshold / (1 - model.threshold));

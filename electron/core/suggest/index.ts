@@ -1,0 +1,9 @@
+export { pickSpread, type SpreadOptions } from './spread.js';
+export {
+  suggestPlaces,
+  writeSuggestionsGeoJson,
+  type Suggestion,
+  type SuggestOptions,
+  type SuggestReason,
+  type SuggestResult,
+} from './suggest.js';
