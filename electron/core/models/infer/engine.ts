@@ -64,7 +64,11 @@ export interface PredictOptions {
    * the bands they declare and change the classes; sinks (pipeline/sinks.ts) keep or write them.
    */
   steps?: readonly StripStep[];
+  /** Strips read ahead of the one the network works on (default 2; each costs one strip of memory). */
+  readAhead?: number;
 }
+
+const DEFAULT_READ_AHEAD = 2;
 
 export interface PredictResult {
   grid: Grid;
@@ -119,7 +123,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     (sum, s) => sum + (s.memoryBytes?.({ width: W, height: H, channels: K }) ?? 0),
     0,
   );
-  const estimate = estimateMemory(plan, W, needs.length, K, opts.batch, kept);
+  const ahead = Math.max(1, opts.readAhead ?? DEFAULT_READ_AHEAD);
+  const estimate = estimateMemory(plan, W, needs.length, K, opts.batch, kept, ahead);
   const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
   if (estimate > limit) {
     const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
@@ -146,9 +151,11 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     decoder: opts.decoder,
     coarsening: opts.coarsening ?? 'average',
   });
-  // Every row a strip's tiles need (mirrored rows included), full window width. The next strip
-  // is read while the network and the steps work on this one: decoding runs in the worker pool,
-  // so the main thread's own work no longer leaves the decoders idle.
+  // Every row a strip's tiles need (mirrored rows included), full window width. The next strips
+  // are read while the network and the steps work on this one: decoding runs in the worker pool,
+  // so the main thread's own work does not leave the decoders idle. Two strips ahead, because
+  // decoding is lumpy: a strip that starts a row of JPEG 2000 tiles decodes the whole row, the
+  // next one finds most of it in the tile cache.
   const readStrip = (rowSpan: TileSpan): Promise<StripBands> => {
     const { lo, hi } = spanSourceRange(rowSpan, H);
     const read = reader.read({ lo, hi, core0: rowSpan.core0, core1: rowSpan.core1 }, signal);
@@ -161,19 +168,23 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     const name = step.stage ?? 'other';
     stepSeconds[name] = (stepSeconds[name] ?? 0) + now() - t;
   };
-  let next: Promise<StripBands> | undefined;
+  const pending: Promise<StripBands>[] = [];
+  let queued = 0; // strips whose read has started
   try {
     for (const step of steps) if (step.start) await timed(step, () => step.start!(ctx));
-    next = plan.rows[0] ? readStrip(plan.rows[0]) : undefined;
+    const fill = (): void => {
+      while (queued < plan.rows.length && pending.length < ahead)
+        pending.push(readStrip(plan.rows[queued++]!));
+    };
+    fill();
     for (let r = 0; r < plan.rows.length; r++) {
       const rowSpan = plan.rows[r]!;
       throwIfAborted(signal);
       // readSeconds: how long the network waited for its input (reads overlapped with work are free).
       const t1 = now();
-      const read = await next!;
+      const read = await pending.shift()!;
       readSeconds += now() - t1;
-      const following = plan.rows[r + 1];
-      next = following ? readStrip(following) : undefined;
+      fill();
 
       const input = bands.map((b) => read.get(b, resolution).data);
       const stripH = rowSpan.core1 - rowSpan.core0;
@@ -227,7 +238,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     }
     for (const step of steps) if (step.finish) await timed(step, () => step.finish!());
   } catch (err) {
-    await next?.catch(() => undefined); // let a read in flight end before the product closes
+    await Promise.allSettled(pending); // let reads in flight end before the product closes
     await Promise.allSettled(steps.map(async (s) => s.abort?.()));
     throw err;
   } finally {
@@ -272,8 +283,8 @@ function stripView(
 }
 
 /**
- * Rough peak memory: two strips of float32 bands (one read ahead) plus the decoded source rows
- * behind them, the strip's outputs, one batch of tiles in and out, and the network's activations
+ * Rough peak memory: the strips of float32 bands in memory (the one at work and those read
+ * ahead) plus the decoded source rows behind them, the strip's outputs, one batch of tiles in and out, and the network's activations
  * (measured for DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled
  * by area), plus what the steps keep.
  */
@@ -284,9 +295,11 @@ function estimateMemory(
   K: number,
   batchSize: number | undefined,
   kept: number,
+  ahead: number,
 ): number {
   const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
-  const strip = bandsRead * W * stripRows * (2 * 4 + 2 * 2); // two float32 strips + decoded samples
+  // The strip at work and those read ahead as float32, plus the decoded samples of two.
+  const strip = bandsRead * W * stripRows * ((1 + ahead) * 4 + 2 * 2);
   const outputs = W * stripRows * (1 + 4 * K) * 2;
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
   const batch = Math.max(1, batchSize ?? 1);

@@ -73,6 +73,8 @@ export class Jp2Decoder {
   private readonly pool: DecodePool;
   private readonly indexes = new WeakMap<ByteSource, Promise<CodestreamIndex>>();
   private readonly cache: TileCache;
+  /** Straddling tiles being decoded, by cache key: concurrent reads share one decode. */
+  private readonly inflight = new Map<string, Promise<ArrayBuffer>>();
 
   constructor(opts: Jp2DecoderOptions = {}) {
     this.pool = new DecodePool(opts);
@@ -171,16 +173,27 @@ export class Jp2Decoder {
           bytesPerSample: bps,
         };
       };
+      const own = (): Promise<ArrayBuffer> => {
+        const run = this.pool.run(load, ctrl.signal);
+        if (!partial) return run;
+        // A straddling tile another read is already decoding (strips read ahead) is decoded once.
+        this.inflight.set(key, run);
+        const settle = (): void => {
+          if (this.inflight.get(key) === run) this.inflight.delete(key);
+        };
+        run.then((buf) => {
+          settle();
+          if (this.cache.maxBytes > 0) this.cache.set(key, buf);
+        }, settle);
+        return run;
+      };
+      const shared = partial ? this.inflight.get(key) : undefined;
+      // If the other read fails (it may be cancelled), this one decodes the tile itself.
+      const tile = shared ? shared.catch(() => own()) : own();
       jobs.push(
-        this.pool.run(load, ctrl.signal).then(
-          (buf) => {
-            if (partial && this.cache.maxBytes > 0) this.cache.set(key, buf);
-            copy(buf);
-          },
-          (err: unknown) => {
-            throw damagedTile(err, t, idx);
-          },
-        ),
+        tile.then(copy, (err: unknown) => {
+          throw damagedTile(err, t, idx);
+        }),
       );
     }
     try {

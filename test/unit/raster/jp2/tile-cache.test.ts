@@ -53,5 +53,43 @@ describe('decoded-tile cache', () => {
         await src.close();
       }
     });
+
+    it('decodes a straddling tile once when two reads ask for it at the same time', async () => {
+      const pgm = join(dir, 'img2.pgm');
+      const jp2 = join(dir, 'img2.jp2');
+      writePgm16(pgm, 512, 384, syntheticImage(512, 384, 5));
+      execFileSync('opj_compress', ['-i', pgm, '-o', jp2, '-t', '128,128', '-n', '4'], { stdio: 'ignore' });
+      const fresh = new Jp2Decoder({ workers: 2, tileCacheBytes: 8 * 2 ** 20 });
+      const src = await fileByteSource(jp2);
+      try {
+        const pool = (fresh as unknown as { pool: { run: (...a: unknown[]) => Promise<ArrayBuffer> } }).pool;
+        const run = pool.run.bind(pool);
+        let jobs = 0;
+        pool.run = (...a: unknown[]): Promise<ArrayBuffer> => {
+          jobs++;
+          return run(...a);
+        };
+        // Rows 100-199 cover tile rows 0 and 1 (128 px) in part, rows 150-249 row 1: 8 distinct
+        // tiles, 12 without sharing.
+        const a = { x: 0, y: 100, width: 512, height: 100 };
+        const b = { x: 0, y: 150, width: 512, height: 100 };
+        const [ra, rb] = await Promise.all([
+          fresh.decode(src, { window: a }),
+          fresh.decode(src, { window: b }),
+        ]);
+        expect(jobs).toBe(8);
+        const whole = await fresh.decode(src);
+        for (const [r, w] of [
+          [ra, a],
+          [rb, b],
+        ] as const)
+          for (let y = 0; y < w.height; y += 7)
+            for (let x = 0; x < w.width; x += 11)
+              expect(r.data[y * w.width + x]).toBe(whole.data[(y + w.y) * 512 + x]);
+      } finally {
+        await src.close();
+        await fresh.destroy();
+      }
+    });
   });
 });
