@@ -10,12 +10,16 @@
  * npm run models -- list                              cards and whether their ONNX file is in place
  * npm run models -- fit-fusion [--data DIR] [--card ID] [--write]
  *                                                     fit the fused cloud decision on the labelled cases
+ * npm run models -- quantize [--data DIR] [--out FILE] [--weight-type int8|uint8] [--weight-bits 7|8] [--margin X]
+ *                                                     int8 (QDQ) copy of the default model, calibrated on the
+ *                                                     labelled cases (docs/int8.md); default out build/dl-l8s2-uv-6b-int8.onnx
  *
  * Built and installed files go to native-models/build/ (git-ignored), each with a .sha256 file.
  * The DL-L8S2-UV models also ship, committed beside their cards (<id>/<id>.onnx): the app runs
  * those, so `build` is only needed to check the converter or to convert other weights.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelCard } from '../electron/core/models/card.js';
@@ -29,6 +33,7 @@ import { findS2cloudlessModels } from '../electron/core/models/s2cloudless/find.
 import { modelFilePath } from '../electron/core/models/paths.js';
 import { S2Error } from '../electron/core/errors.js';
 import { fitFusionCommand } from './fit-fusion.js';
+import { buildInt8, labelledCases } from './quantize-int8.js';
 
 const MODELS = import.meta.dirname;
 const BUILD = join(MODELS, 'build');
@@ -126,6 +131,27 @@ async function list(cards: ModelCard[]): Promise<void> {
   }
 }
 
+async function quantize(dataDir: string, out: string, values: Record<string, unknown>): Promise<number> {
+  const cases = labelledCases(dataDir);
+  if (cases.length === 0) {
+    console.error(
+      `quantize: no labelled cases (labelled-*/ with a SAFE and reference_10m.tif) in ${dataDir}`,
+    );
+    return 1;
+  }
+  const weightType = values['weight-type'] === 'uint8' ? 'uint8' : 'int8';
+  const weightBits = values['weight-bits'] === '8' ? 8 : 7;
+  const rangeMargin = typeof values.margin === 'string' ? Number(values.margin) : 1;
+  const t0 = performance.now();
+  const r = await buildInt8(cases, out, { weightType, weightBits, rangeMargin });
+  await writeFile(`${out}.sha256`, `${r.sha256}  ${basename(out)}\n`);
+  console.log(
+    `int8: ${out} (${r.bytes} bytes, sha256 ${r.sha256}), calibrated on ${cases.map((c) => c.name).join(', ')}, ` +
+      `${r.result.ranges.size} activation ranges (${Math.round(performance.now() - t0)} ms)`,
+  );
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -137,6 +163,10 @@ async function main(argv: string[]): Promise<number> {
       replace: { type: 'boolean', default: false },
       data: { type: 'string' },
       write: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'weight-type': { type: 'string' },
+      'weight-bits': { type: 'string' },
+      margin: { type: 'string' },
     },
   });
   const [command, source] = positionals;
@@ -149,6 +179,12 @@ async function main(argv: string[]): Promise<number> {
       resolve(values.data ?? join(MODELS, '../../shared/data')),
       values.card ?? 'dl-l8s2-uv-6b',
       values.write,
+    );
+  if (command === 'quantize')
+    return quantize(
+      resolve(values.data ?? join(MODELS, '../../shared/data')),
+      resolve(values.out ?? join(BUILD, 'dl-l8s2-uv-6b-int8.onnx')),
+      values,
     );
   if (command === 'import' && source && positionals[2]) {
     const r = await importModel(resolve(source), resolve(positionals[2]), MODELS, {
@@ -179,7 +215,8 @@ async function main(argv: string[]): Promise<number> {
   console.error(
     'usage: npm run models -- build [--weights DIR] | install <file|url> [--card ID] [--sha256 HEX]' +
       ' | install <id> <file> | find s2cloudless' +
-      ' | import <card.json> <model.onnx> [--replace] | list | fit-fusion [--data DIR] [--card ID] [--write]',
+      ' | import <card.json> <model.onnx> [--replace] | list | fit-fusion [--data DIR] [--card ID] [--write]' +
+      ' | quantize [--data DIR] [--out FILE] [--weight-type int8|uint8] [--weight-bits 7|8] [--margin X]',
   );
   return 2;
 }

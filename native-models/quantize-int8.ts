@@ -104,6 +104,7 @@ export interface Int8Options {
   weightBits?: 7 | 8;
   weightType?: 'int8' | 'uint8';
   rewriteConvTranspose?: boolean;
+  rangeMargin?: number;
 }
 
 /**

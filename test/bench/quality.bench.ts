@@ -95,6 +95,20 @@ const SETTINGS: Setting[] = [
     int8: { weightType: 'uint8', weightBits: 8 },
   },
   {
+    id: 'int8-margin',
+    what: 'as int8, every calibrated range widened x1.5 (headroom for brighter scenes)',
+    resolutions: [10, 20],
+    run: {},
+    int8: { rangeMargin: 1.5 },
+  },
+  {
+    id: 'int8-u8w-margin',
+    what: 'as int8-u8w, every calibrated range widened x1.5',
+    resolutions: [10, 20],
+    run: {},
+    int8: { weightType: 'uint8', weightBits: 8, rangeMargin: 1.5 },
+  },
+  {
     id: 'fmask',
     what: 'built-in Fmask 4 (its default: JPEG2000 reduced level)',
     resolutions: [20],

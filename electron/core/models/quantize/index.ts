@@ -23,6 +23,11 @@ export interface QuantizeOptions extends QdqOptions {
   method?: CalibrationMethod;
   /** Intra-op threads for the calibration runs. */
   threads?: number;
+  /**
+   * Widens every calibrated range by this factor (default 1): headroom for scenes brighter than
+   * the calibration ones, at the cost of a coarser step.
+   */
+  rangeMargin?: number;
   /** Rewrite kernel-equals-stride ConvTranspose as Conv 1x1 + DepthToSpace (default true; exact). */
   rewriteConvTranspose?: boolean;
   /** Written into the model's metadata_props (what it was calibrated on...). */
@@ -47,17 +52,27 @@ export async function quantizeModel(
   tiles: Iterable<CalibrationTile>,
   options: QuantizeOptions = {},
 ): Promise<QuantizeResult> {
-  const { method = { kind: 'minmax' }, threads, metadata, rewriteConvTranspose = true, ...qdq } = options;
+  const {
+    method = { kind: 'minmax' },
+    threads,
+    metadata,
+    rewriteConvTranspose = true,
+    rangeMargin = 1,
+    ...qdq
+  } = options;
   const bnFolded = foldBatchNorm(decodeModel(fp32)).model;
   const folded = rewriteConvTranspose ? convTransposeToDepthToSpace(bnFolded).model : bnFolded;
   const plan = planQuantization(folded, qdq);
-  const ranges = await calibrateRanges(folded, plan.calibrate, tiles, method, threads);
+  const observed = await calibrateRanges(folded, plan.calibrate, tiles, method, threads);
+  const ranges = new Map(
+    [...observed].map(([t, r]) => [t, { min: r.min * rangeMargin, max: r.max * rangeMargin }] as const),
+  );
   const q = quantizeQdq(folded, ranges, qdq);
   const model: OnnxModel = {
     ...q,
     metadata: {
       ...q.metadata,
-      quantization: `QDQ uint8 activations (${describe(method)}), ${qdq.weightType ?? 'int8'} per-channel symmetric weights (${qdq.weightBits ?? 7} bits), BatchNorm folded${rewriteConvTranspose ? ', ConvTranspose as Conv + DepthToSpace' : ''}`,
+      quantization: `QDQ uint8 activations (${describe(method)}${rangeMargin !== 1 ? ` x ${rangeMargin}` : ''}), ${qdq.weightType ?? 'int8'} per-channel symmetric weights (${qdq.weightBits ?? 7} bits), BatchNorm folded${rewriteConvTranspose ? ', ConvTranspose as Conv + DepthToSpace' : ''}`,
       ...metadata,
     },
   };
