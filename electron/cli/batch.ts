@@ -156,6 +156,8 @@ export async function runBatchCommand(args: string[], io: CliIo): Promise<number
     await destroySharedDecoder();
   }
   view.end();
+  if (shard && final.scenes.length === 0)
+    io.stderr.write(`batch: no product falls in shard ${shard.index} of ${shard.count}: nothing to do.\n`);
   if (values.json) io.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
   else io.stdout.write(formatTable(final));
   if (interrupted || final.state === 'cancelled') return 130;
@@ -227,7 +229,7 @@ class ProgressView {
       const todo = s.scenes.filter((x) => x.status === 'pending').length;
       const prev = s.previousRun;
       this.line(
-        `batch: ${s.scenes.length} product${s.scenes.length === 1 ? '' : 's'} found, ${todo} to process` +
+        `batch: ${s.scenes.length} product${s.scenes.length === 1 ? '' : 's'} ${s.shard ? 'in this shard' : 'found'}, ${todo} to process` +
           (already ? `, ${already} already done` : '') +
           (unusable ? `, ${unusable} unusable` : '') +
           `; ${s.jobs} job${s.jobs === 1 ? '' : 's'} x ${s.threadsPerJob} thread${s.threadsPerJob === 1 ? '' : 's'}` +
