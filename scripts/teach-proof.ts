@@ -27,6 +27,7 @@ import { loadModelCard } from '../electron/core/models/catalog.js';
 import { runModel } from '../electron/core/pipeline/run-model.js';
 import { destroySharedDecoder } from '../electron/core/raster/jp2/index.js';
 import type { Resolution } from '../electron/core/scene/types.js';
+import { suggestPlaces } from '../electron/core/suggest/index.js';
 import { loadTeachInputs, teach, writeTaughtCard, type TeachInputs } from '../electron/core/teach/index.js';
 import { FIT_SETTINGS } from '../native-models/fit-fusion.js';
 
@@ -170,6 +171,51 @@ function scoreFourClass(ref: Reference, classes: Uint8Array, gw: number, scale: 
   };
 }
 
+/**
+ * Half-width of the 95 % interval of the right half's cloud F1 by a block bootstrap (32 x 32
+ * reference pixels: neighbouring pixels are not independent evidence).
+ */
+function f1Noise(
+  ref: Reference,
+  cloud: (i: number) => boolean,
+  gw: number,
+  scale: number,
+  seed: number,
+): number {
+  const B = 32;
+  const half = Math.floor(ref.width / 2);
+  const cells = new Map<number, [number, number, number]>();
+  for (let y = 0; y < ref.height; y++)
+    for (let x = half; x < ref.width; x++) {
+      const r = ref.values[y * ref.width + x]!;
+      if (r === 0) continue;
+      const key = Math.floor(y / B) * 1000 + Math.floor(x / B);
+      const c = cells.get(key) ?? [0, 0, 0];
+      const p = cloud(Math.floor(y / scale) * gw + Math.floor(x / scale));
+      if (p && r === 2) c[0]++;
+      else if (p) c[1]++;
+      else if (r === 2) c[2]++;
+      cells.set(key, c);
+    }
+  const list = [...cells.values()];
+  const rand = seededRandom(seed);
+  const f1s: number[] = [];
+  for (let k = 0; k < 500; k++) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (let j = 0; j < list.length; j++) {
+      const c = list[Math.floor(rand() * list.length)]!;
+      tp += c[0];
+      fp += c[1];
+      fn += c[2];
+    }
+    f1s.push((2 * tp) / Math.max(1, 2 * tp + fp + fn));
+  }
+  f1s.sort((a, b) => a - b);
+  return (f1s[487]! - f1s[12]!) / 2;
+}
+
 const f3 = (x: number): string => x.toFixed(3);
 const sgn = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 
@@ -231,6 +277,7 @@ async function main(): Promise<void> {
         for (const [priorName, prior] of priors) {
           const beforeMap = fusedCloudMap(t, prior);
           const before = scoreRight(c.ref, (i) => beforeMap[i] === 2, t.grid.width, scale);
+          const noise = f1Noise(c.ref, (i) => beforeMap[i] === 2, t.grid.width, scale, 1);
           for (const count of [points, 10]) {
             const deltas: number[] = [];
             const accDeltas: number[] = [];
@@ -292,13 +339,89 @@ async function main(): Promise<void> {
             }
             const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
             seedRows.push(
-              `| ${c.name} | ${res} m | ${priorName} | ${count} | ${f3(before.f1)} | ${sgn(mean(deltas))} | ${sgn(Math.min(...deltas))} | ${sgn(Math.max(...deltas))} | ${f3(before.accuracy)} | ${sgn(mean(accDeltas))} | ${sgn(Math.min(...accDeltas))} | ${kept}/${seeds} | ${sgn(mean(candDeltas))} / ${sgn(Math.min(...candDeltas))} |`,
+              `| ${c.name} | ${res} m | ${priorName} | ${count} | ${f3(before.f1)} ± ${f3(noise)} | ${sgn(mean(deltas))} | ${sgn(Math.min(...deltas))} | ${sgn(Math.max(...deltas))} | ${f3(before.accuracy)} | ${sgn(mean(accDeltas))} | ${sgn(Math.min(...accDeltas))} | ${kept}/${seeds} | ${sgn(mean(candDeltas))} / ${sgn(Math.min(...candDeltas))} |`,
             );
             console.error(seedRows.at(-1));
           }
         }
       }
     }
+    // Active learning: are the suggested places where the mask is wrong, and do they teach more?
+    const suggestRows: string[] = [];
+    for (const c of cases)
+      for (const res of resolutions) {
+        const t = c.inputs.get(res)!;
+        const scale = res / 10;
+        const W = c.ref.width;
+        const half = Math.floor(W / 2);
+        const beforeMap = fusedCloudMap(t, card.fusion!);
+        const refAt = (col: number, row: number): number =>
+          (row * scale + Math.floor(scale / 2)) * W + col * scale + Math.floor(scale / 2);
+        let n = 0;
+        let wrong = 0;
+        for (let i = 0; i < c.ref.values.length; i++) {
+          const r = c.ref.values[i]!;
+          if (r === 0) continue;
+          n++;
+          const p =
+            beforeMap[Math.floor(Math.floor(i / W) / scale) * t.grid.width + Math.floor((i % W) / scale)] ===
+            2;
+          if (p !== (r === 2)) wrong++;
+        }
+        // The product's own mask is left out: MSK_CLASSI of these cases was rebuilt from the labels.
+        const sug = await suggestPlaces({
+          product: c.safe,
+          modelId: BASE,
+          resolution: res,
+          count: 120,
+          inputs: t,
+          productMask: false,
+          root: models,
+        });
+        const labelledSug = sug.suggestions.filter((x) => c.ref.values[refAt(x.col, x.row)] !== 0);
+        const sugWrong = labelledSug.filter(
+          (x) => (c.ref.values[refAt(x.col, x.row)] === 2 ? 1 : 0) !== x.mask,
+        ).length;
+
+        const sugLabels: Label[] = labelledSug
+          .filter((x) => x.col * scale < half)
+          .slice(0, 50)
+          .map((x) => ({
+            geometry: { type: 'Point', coordinates: [x.x, x.y] },
+            cls: c.ref.values[refAt(x.col, x.row)] as 1 | 2 | 4,
+          }));
+
+        const before = scoreRight(c.ref, (i) => beforeMap[i] === 2, t.grid.width, scale);
+        const teachOn = async (labels: Label[], seed: number): Promise<number> => {
+          const file = join(work, `labels-${n++}-s.gpkg`);
+          await writeLabelsGpkg(file, { epsg: t.grid.epsg, labels });
+          const r = await teach({
+            product: c.safe,
+            labels: file,
+            name: 'x',
+            root: models,
+            inputs: t,
+            seed,
+            write: false,
+          });
+          const m = fusedCloudMap(t, r.model);
+          return scoreRight(c.ref, (i) => m[i] === 2, t.grid.width, scale).f1 - before.f1;
+        };
+        const dSug = await teachOn(sugLabels, 1);
+        const dRand: number[] = [];
+        for (let seed = 1; seed <= 5; seed++)
+          dRand.push(await teachOn(samplePoints(c.ref, sugLabels.length, seed), seed));
+        suggestRows.push(
+          `| ${c.name} | ${res} m | ${((100 * wrong) / n).toFixed(1)} % | ${labelledSug.length} | ${((100 * sugWrong) / labelledSug.length).toFixed(1)} % | ${sugLabels.length} | ${sgn(dSug)} | ${sgn(dRand.reduce((a, b) => a + b, 0) / dRand.length)} (${sgn(Math.min(...dRand))} .. ${sgn(Math.max(...dRand))}) |`,
+        );
+        console.error(suggestRows.at(-1));
+      }
+    console.log('\n### Suggestions (shipped model, Fmask compared, product mask left out)\n');
+    console.log(
+      '| case | res | mask wrong, whole scene (labelled px) | suggested places on labels | mask wrong there | suggested labels in the left half | right-half ΔF1 taught on them | ΔF1 taught on as many random left-half labels (5 seeds: mean, range) |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|');
+    suggestRows.forEach((r) => console.log(r));
     console.log(
       `\n### Whole pipeline, seed 1: ${points} points from the left half, right half scored (every labelled pixel)\n`,
     );
@@ -311,7 +434,7 @@ async function main(): Promise<void> {
       `\n### Cloud decision over ${seeds} seeds: right half, change after teaching (after − before)\n`,
     );
     console.log(
-      '| case | res | starting model | labels | cloud F1 before | ΔF1 mean | ΔF1 min | ΔF1 max | accuracy before | Δacc mean | Δacc min | refits kept | unguarded refit ΔF1 mean / min |',
+      '| case | res | starting model | labels | cloud F1 before (± 95 % block bootstrap) | ΔF1 mean | ΔF1 min | ΔF1 max | accuracy before | Δacc mean | Δacc min | refits kept | unguarded refit ΔF1 mean / min |',
     );
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     seedRows.forEach((r) => console.log(r));

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_ID } from '../core/models/catalog.js';
 import type { Resolution } from '../core/scene/types.js';
-import { suggestPlaces, writeSuggestionsGeoJson } from '../core/suggest/index.js';
 import type { CliIo } from './main.js';
 import { formatSeconds } from './progress.js';
 
@@ -24,7 +22,7 @@ export async function runSuggestCommand(args: string[], io: CliIo): Promise<numb
       options: {
         out: { type: 'string' },
         count: { type: 'string', default: '50' },
-        model: { type: 'string', default: DEFAULT_MODEL_ID },
+        model: { type: 'string' },
         resolution: { type: 'string' },
         'no-fmask': { type: 'boolean', default: false },
         'no-product-mask': { type: 'boolean', default: false },
@@ -61,10 +59,12 @@ export async function runSuggestCommand(args: string[], io: CliIo): Promise<numb
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
   try {
+    // Loaded here, not at the top: main.ts imports this file for its usage text alone.
+    const { suggestPlaces, writeSuggestionsGeoJson } = await import('../core/suggest/index.js');
     io.stderr.write('suggest: running the network, Fmask and reading the product mask\n');
     const r = await suggestPlaces({
       product: positionals[0]!,
-      modelId: values.model,
+      ...(values.model !== undefined ? { modelId: values.model } : {}),
       count,
       fmask: !values['no-fmask'],
       productMask: !values['no-product-mask'],

@@ -1,8 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL_ID } from '../core/models/catalog.js';
 import type { Resolution } from '../core/scene/types.js';
-import { teach, type TeachResult } from '../core/teach/index.js';
+import type { TeachResult } from '../core/teach/index.js';
 import type { CliIo } from './main.js';
 import { formatSeconds } from './progress.js';
 
@@ -64,7 +63,7 @@ export async function runTeachCommand(args: string[], io: CliIo): Promise<number
       options: {
         labels: { type: 'string' },
         name: { type: 'string' },
-        model: { type: 'string', default: DEFAULT_MODEL_ID },
+        model: { type: 'string' },
         resolution: { type: 'string' },
         'held-out': { type: 'string', default: '0.25' },
         seed: { type: 'string', default: '1' },
@@ -108,12 +107,14 @@ export async function runTeachCommand(args: string[], io: CliIo): Promise<number
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
   try {
+    // Loaded here, not at the top: main.ts imports this file for its usage text alone.
+    const { teach } = await import('../core/teach/index.js');
     io.stderr.write('teach: running the network and reading the bands\n');
     const r = await teach({
       product: positionals[0]!,
       labels,
       name: values.name ?? nameFromFile(labels),
-      baseModelId: values.model,
+      ...(values.model !== undefined ? { baseModelId: values.model } : {}),
       heldOutFraction: heldOut,
       seed,
       signal: ac.signal,
