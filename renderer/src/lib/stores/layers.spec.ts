@@ -212,6 +212,17 @@ describe('layers store', () => {
     expect(view.error).toBe('B13 is not a band of this product');
   });
 
+  it("opens a batch output's product and puts its mask on that product's map", async () => {
+    const { layers, scene } = await load(false);
+    await layers.openWithMask('/data/A.SAFE', '/out/A_classes.tif');
+    expect(scene.current?.entry.path).toBe('/data/A.SAFE');
+    expect(layers.list.map((l) => l.id)).toEqual(['image', 'mask:/out/A_classes.tif']);
+    expect(api.current!.calls.at(-1)).toEqual({
+      channel: 'map.addMask',
+      args: { sceneId: 'scene:/data/A.SAFE', source: { kind: 'file', path: '/out/A_classes.tif' } },
+    });
+  });
+
   it('names a layer whose tiles fail in the status, once, and lists the reason for the banner', async () => {
     const { layers, scene, view } = await load();
     layers.init();
