@@ -167,9 +167,12 @@ export async function acquireBatchLock(outDir: string, opts: LockOptions = {}): 
       throw lockedError(path, moved);
     }
     await rm(aside, { force: true });
-    tookOver = current
-      ? `took over the lock of process ${current.pid} (started ${current.startedAt}), which is no longer running`
-      : 'replaced an empty lock file left by a crash';
+    tookOver = !current
+      ? 'replaced an empty lock file left by a crash'
+      : current.host === owner.host
+        ? `took over the lock of process ${current.pid} (started ${current.startedAt}), which is no longer running`
+        : `took over the lock of process ${current.pid} on ${current.host} (started ${current.startedAt}), ` +
+          `not refreshed for over ${Math.round((opts.staleAfterMs ?? 0) / 1000)} s`;
   }
   throw lockedError(path, await readOwner(path));
 }

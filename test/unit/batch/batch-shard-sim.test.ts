@@ -15,6 +15,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -297,12 +298,25 @@ describe.skipIf(!hasTool('opj_compress'))('the batch split across an array job, 
     ];
     for (const [name, env, shard] of engines) {
       const out = join(tmp, `auto-${name}`);
+      const stale = { S2CLOUD_LOCK_STALE_SECONDS: '2' };
+      if (name === 'gcb') {
+        // Task 0 is a retry on another machine: its predecessor's lock stopped being refreshed.
+        mkdirSync(out);
+        const lock = join(out, shardJournalName({ index: 0, count: 2 }).replace(/\.json$/, '.lock'));
+        writeFileSync(lock, JSON.stringify({ pid: 1, host: 'pod-elsewhere', startedAt: 'then', token: 'x' }));
+        const hourAgo = new Date(Date.now() - 3_600_000);
+        utimesSync(lock, hourAgo, hourAgo);
+      }
       const tasks = [0, 1].map((k) =>
-        cli(['batch', small, '--out', out, '--shard', shard, '--resolution', '60'], env(k)),
+        cli(['batch', small, '--out', out, '--shard', shard, '--resolution', '60'], { ...env(k), ...stale }),
       );
       const codes = await Promise.all(tasks.map((t) => t.exit));
       expect(codes, tasks.map((t) => t.output()).join('\n')).toEqual([0, 0]);
       tasks.forEach((t, k) => expect(t.output()).toMatch(new RegExp(`shard ${k} of 2 \\(`)));
+      if (name === 'gcb')
+        expect(tasks[0]!.output()).toMatch(
+          /took over the lock of process 1 on pod-elsewhere \(started then\), not refreshed for over 2 s/,
+        );
       const journals = [0, 1].map((k) =>
         readJson<BatchJournal>(join(out, shardJournalName({ index: k, count: 2 })))!,
       );
