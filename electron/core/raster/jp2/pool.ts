@@ -2,8 +2,15 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { S2Error } from '../../errors.js';
 import { workerEntry } from '../../worker-entry.js';
-import { resolveCodec, type Jp2Codec, type Jp2CodecChoice } from './native.js';
-import type { DecodeJob, WorkerReply } from './protocol.js';
+import {
+  resolveCodec,
+  resolveWasmBuild,
+  type Jp2Codec,
+  type Jp2CodecChoice,
+  type WasmBuild,
+  type WasmBuildChoice,
+} from './native.js';
+import type { DecodeJob, WorkerData, WorkerReply } from './protocol.js';
 
 export interface PoolOptions {
   /** Worker threads, each with its own WASM decoder. Default: available cores, at most 8. */
@@ -20,6 +27,12 @@ export interface PoolOptions {
    * (native when it loads). Default: the S2_JP2_CODEC environment variable, else auto.
    */
   codec?: Jp2CodecChoice;
+  /**
+   * Which WASM build the `wasm` codec runs: `simd` (ours, native/openjp2-wasm), `npm`
+   * (@cornerstonejs/codec-openjpeg) or `auto` (simd when its file is there). Default: the
+   * S2_JP2_WASM environment variable, else auto.
+   */
+  wasmBuild?: WasmBuildChoice;
 }
 
 export type JobInput = Omit<DecodeJob, 'id'>;
@@ -59,6 +72,8 @@ export class DecodePool {
   readonly maxInFlight: number;
   /** The codec every worker of this pool decodes with. */
   readonly codec: Jp2Codec;
+  /** The WASM build the workers run (undefined with the native codec). */
+  readonly wasmBuild: WasmBuild | undefined;
   private readonly url: URL;
   private readonly entry: URL;
   private readonly slots: Slot[] = [];
@@ -73,6 +88,7 @@ export class DecodePool {
     this.size = Math.max(1, Math.floor(opts.workers ?? defaultWorkerCount()));
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 2 * this.size));
     this.codec = resolveCodec(opts.codec);
+    this.wasmBuild = this.codec === 'wasm' ? resolveWasmBuild(opts.wasmBuild) : undefined;
     const ts = import.meta.url.endsWith('.ts');
     this.url = opts.workerUrl ?? new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
     this.entry = workerEntry(this.url);
@@ -140,7 +156,9 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.entry, { workerData: { codec: this.codec } });
+    const worker = new Worker(this.entry, {
+      workerData: { codec: this.codec, wasmBuild: this.wasmBuild } satisfies WorkerData,
+    });
     this.spawned++;
     const slot: Slot = { worker, jobs: [], lastError: undefined };
     worker.unref(); // an idle pool must not keep the process alive

@@ -1,4 +1,11 @@
 import type { S2ErrorData } from '../../errors.js';
+import type { Jp2Codec, WasmBuild } from './native.js';
+
+/** What the pool hands each worker at start: the codec (and WASM build) it runs. */
+export interface WorkerData {
+  codec: Jp2Codec;
+  wasmBuild: WasmBuild | undefined;
+}
 
 /** Main thread -> worker: decode one single-tile codestream. The buffer is transferred. */
 export interface DecodeJob {

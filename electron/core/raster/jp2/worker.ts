@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { S2Error } from '../../errors.js';
-import { OpenJpegNative, type Jp2Codec } from './native.js';
-import type { DecodeJob, WorkerReply } from './protocol.js';
+import { OpenJpegNative, type Jp2Codec, type WasmBuild } from './native.js';
+import type { DecodeJob, WorkerData, WorkerReply } from './protocol.js';
+import { OpenJpegWasmSimd } from './wasm-simd.js';
 import { CodecError, OpenJpegWasm, type TileDecodeRequest } from './wasm.js';
 
 /**
@@ -12,9 +13,15 @@ import { CodecError, OpenJpegWasm, type TileDecodeRequest } from './wasm.js';
 const port = parentPort;
 if (!port) throw new Error('jp2 worker.ts must run in a worker thread');
 
-const kind: Jp2Codec = (workerData as { codec?: Jp2Codec } | null)?.codec === 'native' ? 'native' : 'wasm';
+const data = workerData as Partial<WorkerData> | null;
+const kind: Jp2Codec = data?.codec === 'native' ? 'native' : 'wasm';
+const build: WasmBuild = data?.wasmBuild === 'simd' ? 'simd' : 'npm';
 const load = (): Promise<{ decode(req: TileDecodeRequest): Uint8Array }> =>
-  kind === 'native' ? Promise.resolve().then(() => OpenJpegNative.load()) : OpenJpegWasm.load();
+  kind === 'native'
+    ? Promise.resolve().then(() => OpenJpegNative.load())
+    : build === 'simd'
+      ? OpenJpegWasmSimd.load()
+      : OpenJpegWasm.load();
 let instance = load();
 
 function run(job: DecodeJob, codec: { decode(req: TileDecodeRequest): Uint8Array }): WorkerReply {
@@ -39,7 +46,7 @@ port.on('message', (job: DecodeJob) => {
     try {
       reply = run(job, await instance);
     } catch (err) {
-      const message = `could not load the OpenJPEG ${kind === 'native' ? 'native' : 'WASM'} decoder: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `could not load the OpenJPEG ${kind === 'native' ? 'native' : `WASM (${build})`} decoder: ${err instanceof Error ? err.message : String(err)}`;
       reply = { id: job.id, ok: false, error: new S2Error('INTERNAL', message).toJSON() };
     }
     port.postMessage(reply, reply.ok ? [reply.data] : []);
