@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Resolution } from '../core/scene/types.js';
 import type { CliIo } from './main.js';
@@ -56,6 +57,8 @@ export async function runSuggestCommand(args: string[], io: CliIo): Promise<numb
   }
   const out = resolve(values.out);
   const ac = new AbortController();
+  // Every band read of the run listens to this one signal: more than Node's default ten.
+  setMaxListeners(0, ac.signal);
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
   try {

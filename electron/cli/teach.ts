@@ -1,4 +1,5 @@
 import { basename, extname, resolve } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Resolution } from '../core/scene/types.js';
 import type { TeachResult } from '../core/teach/index.js';
@@ -37,7 +38,7 @@ export function formatTeachResult(r: TeachResult): string {
     `  accuracy change ${points(r.difference.accuracy)} points (95 % bootstrap interval over labels ${points(r.difference.low)} to ${points(r.difference.high)})`,
     '',
     `  ${r.verdict}`,
-    `  time: ${formatSeconds(r.seconds.inputs)} network and bands, ${formatSeconds(r.seconds.refit)} refit`,
+    `  time: ${formatSeconds(r.seconds.inputs)} network and bands, ${(1000 * r.seconds.refit).toFixed(0)} ms refit`,
   ];
   if (r.cardFile !== undefined) lines.push(`model: ${r.id}`, `  card: ${r.cardFile}`);
   return `${lines.join('\n')}\n`;
@@ -104,6 +105,8 @@ export async function runTeachCommand(args: string[], io: CliIo): Promise<number
   }
   const labels = resolve(values.labels);
   const ac = new AbortController();
+  // Every band read of the run listens to this one signal: more than Node's default ten.
+  setMaxListeners(0, ac.signal);
   const onSigint = (): void => ac.abort();
   process.once('SIGINT', onSigint);
   try {

@@ -14,11 +14,13 @@
  *    ties and prior strengths below 10 let refits through that lost up to 0.08 of cloud F1 on
  *    the unseen half with 10 labels.
  */
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { S2Error } from '../errors.js';
 import { readLabels, labelsOnGrid } from '../labels/read.js';
 import type { FusionModel } from '../masks/fusion/model.js';
 import type { ModelCard } from '../models/card.js';
+import { modelsDir } from '../models/paths.js';
 import { loadModelCard, DEFAULT_MODEL_ID } from '../models/catalog.js';
 import type { Resolution } from '../scene/types.js';
 import { taughtModelId, writeTaughtCard } from './card.js';
@@ -115,6 +117,14 @@ export async function teach(o: TeachOptions): Promise<TeachResult> {
     throw new S2Error(
       'INVALID_ARGUMENT',
       `Model "${baseId}" has no fused cloud decision to teach (its card has no "fusion").`,
+    );
+  // Refused before the network runs; writeTaughtCard's exclusive folder still guards a race.
+  const folder = join(root ?? modelsDir(), id);
+  if ((o.write ?? true) && existsSync(folder))
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `A model "${id}" already exists (${folder}); nothing was overwritten. Choose another name (--name).`,
+      { file: folder },
     );
   const loaded = await readLabels(o.labels);
   if (loaded.labels.length === 0)
