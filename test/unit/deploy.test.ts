@@ -5,7 +5,8 @@
  * the output folder is the mounted one, the report runs after the shards.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,9 +181,26 @@ describe('Slurm', () => {
     expect(bytes(sbatch.get('mem')!)).toBeGreaterThanOrEqual(PEAK_20M);
     expect(Number(sbatch.get('cpus-per-task'))).toBeGreaterThanOrEqual(2);
     expect(sbatch.has('requeue') || /^#SBATCH --requeue$/m.test(script)).toBe(true);
-    expect(script).toMatch(/\$S2CLOUD batch "\$list" --out "\$out" --shard auto/);
+    // Run it with a stand-in srun and `echo` as s2cloud: the command each task would run.
+    const stub = mkdtempSync(join(tmpdir(), 's2-srun-'));
+    writeFileSync(join(stub, 'srun'), '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
+    const task = (env: NodeJS.ProcessEnv): string[] =>
+      execFileSync('bash', [join(DEPLOY, 'slurm/s2cloud-array.sbatch'), '/s/season.txt', '/s/out'], {
+        env: { PATH: `${stub}:${process.env.PATH ?? ''}`, S2CLOUD: 'echo', ...env },
+        encoding: 'utf8',
+      })
+        .trim()
+        .split(' ');
+    // submit.sh passes S2CLOUD_SHARDS: task 3 of 8 (also when resubmitted alone).
+    const explicit = task({ SLURM_ARRAY_TASK_ID: '3', S2CLOUD_SHARDS: String(count) });
+    expect(explicit.slice(0, 4)).toEqual(['batch', '/s/season.txt', '--out', '/s/out']);
+    expect(after(explicit, '--shard')).toBe(`3/${count}`);
+    expect(after(task({ SLURM_ARRAY_TASK_ID: '3' }), '--shard')).toBe('auto');
+    expect(after(explicit, '--resolution')).toBe('20');
+    rmSync(stub, { recursive: true, force: true });
     const submit = read('slurm/submit.sh');
     expect(submit).toMatch(/--dependency="afterany:\$\{array_id\}"/);
+    expect(submit).toMatch(/S2CLOUD_SHARDS="\$shards" sbatch --parsable --array="0-\$\(\(shards - 1\)\)"/);
     expect(submit).toMatch(/batch report/);
     // Shell syntax of all three scripts.
     for (const f of ['slurm/s2cloud-array.sbatch', 'slurm/submit.sh', 'aws-batch/submit.sh'])

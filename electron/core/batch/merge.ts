@@ -171,7 +171,11 @@ function normalise(s: BatchSceneState, outDir: string): BatchSceneState {
   const out: BatchSceneState = { ...s };
   if (s.outputs)
     out.outputs = Object.fromEntries(
-      Object.entries(s.outputs).map(([k, v]) => [k, join(outDir, basename(v))]),
+      // A name that is no file name ('..', '') is dropped rather than followed.
+      Object.entries(s.outputs).flatMap(([k, v]) => {
+        const name = basename(String(v));
+        return name === '' || name === '.' || name === '..' ? [] : [[k, join(outDir, name)]];
+      }),
     );
   if (s.status === 'done' && s.reason === 'completed in an earlier run') delete out.reason;
   return out;
