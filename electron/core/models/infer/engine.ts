@@ -113,40 +113,46 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     opts.margin ?? card.tiling.margin,
     card.tiling.multiple,
   );
-  const C = bands.length;
   const K = runner.channels;
   const counter = new ClassCounter();
   const steps: StripStep[] = [...(opts.steps ?? []), counter];
   const network: StripNeed[] = bands.map((band) => ({ band, resolution }));
   const needs = unionOfNeeds(steps, network);
-  const kept = steps.reduce(
-    (sum, s) => sum + (s.memoryBytes?.({ width: W, height: H, channels: K }) ?? 0),
-    0,
-  );
   const ahead = Math.max(1, opts.readAhead ?? DEFAULT_READ_AHEAD);
-  const estimate = estimateMemory(plan, W, needs.length, K, opts.batch, kept, ahead);
-  const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
-  if (estimate > limit) {
-    const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
-    throw new S2Error(
-      'INVALID_ARGUMENT',
-      `Masking ${product.metadata.productName} at ${resolution} m with ${opts.tileSize ?? card.tiling.size} px tiles needs about ${gb(estimate)} GB, above the ${gb(limit)} GB allowed: use smaller tiles, a coarser resolution or a higher memory limit.`,
-      { details: { estimateBytes: estimate, limitBytes: limit } },
-    );
-  }
-  const classify = classifier(card.output);
-  const scaling = {
-    mean: card.input.scaling.mean,
-    std: card.input.scaling.std,
-    zeroPad: card.tiling.padding === 'zero',
-  };
+  checkMemory(product, opts, plan, steps, needs.length, K, ahead);
   const grid = windowGrid(tileGrid, win);
   const ctx: StripContext = { product, resolution, window: win, grid, channels: K, signal };
 
   let readSeconds = 0;
-  let inferSeconds = 0;
   const stepSeconds: Record<string, number> = {};
-  let tilesDone = 0;
+  const net: NetworkPass = {
+    card,
+    runner,
+    resolution,
+    bands,
+    plan,
+    width: W,
+    height: H,
+    batch: Math.max(1, opts.batch ?? 1),
+    classify: classifier(card.output),
+    scaling: {
+      mean: card.input.scaling.mean,
+      std: card.input.scaling.std,
+      zeroPad: card.tiling.padding === 'zero',
+    },
+    signal,
+    tilesDone: 0,
+    inferSeconds: 0,
+    onTiles: (done) => {
+      const elapsed = now() - t0;
+      opts.onProgress?.({
+        tilesDone: done,
+        tilesTotal: plan.count,
+        elapsedSeconds: elapsed,
+        etaSeconds: done > 0 ? (elapsed / done) * (plan.count - done) : null,
+      });
+    },
+  };
   const reader = new StripReader(product, resolution, win, needs, {
     decoder: opts.decoder,
     coarsening: opts.coarsening ?? 'average',
@@ -186,54 +192,9 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       readSeconds += now() - t1;
       fill();
 
-      const input = bands.map((b) => read.get(b, resolution).data);
+      const { classes, probabilities } = await classifyStrip(net, read, rowSpan);
       const stripH = rowSpan.core1 - rowSpan.core0;
-      const stripClasses = new Uint8Array(W * stripH);
-      const stripProbs = Array.from({ length: K }, () => new Float32Array(W * stripH).fill(NaN));
-      const batchSize = Math.max(1, opts.batch ?? 1);
-      for (let b = 0; b < plan.cols.length; b += batchSize) {
-        const cols = plan.cols.slice(b, b + batchSize);
-        // Tiles of one run must share a shape: the last column may be narrower, so group by width.
-        for (const group of groupByLength(cols)) {
-          const h = rowSpan.inLength;
-          const w = group[0]!.inLength;
-          const tensor = new Float32Array(group.length * C * h * w);
-          const noData = new Uint8Array(group.length * h * w);
-          group.forEach((colSpan, n) =>
-            gather(input, W, read.rows.lo, rowSpan, colSpan, H, tensor, noData, n, h, w, scaling),
-          );
-          const t2 = now();
-          const output = await runner.run(tensor, [group.length, C, h, w], signal);
-          inferSeconds += now() - t2;
-          group.forEach((colSpan, n) =>
-            scatter(
-              output,
-              noData,
-              n,
-              K,
-              h,
-              w,
-              rowSpan,
-              colSpan,
-              plan.margin,
-              W,
-              stripClasses,
-              stripProbs,
-              classify,
-              card,
-            ),
-          );
-          tilesDone += group.length;
-        }
-        const elapsed = now() - t0;
-        opts.onProgress?.({
-          tilesDone,
-          tilesTotal: plan.count,
-          elapsedSeconds: elapsed,
-          etaSeconds: tilesDone > 0 ? (elapsed / tilesDone) * (plan.count - tilesDone) : null,
-        });
-      }
-      const strip = stripView(read, rowSpan.core0, stripH, W, resolution, stripClasses, stripProbs);
+      const strip = stripView(read, rowSpan.core0, stripH, W, resolution, classes, probabilities);
       for (const step of steps) await timed(step, () => step.strip(strip));
     }
     for (const step of steps) if (step.finish) await timed(step, () => step.finish!());
@@ -251,7 +212,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     classCounts: counter.counts,
     timings: {
       readSeconds,
-      inferSeconds,
+      inferSeconds: net.inferSeconds,
       writeSeconds: stepSeconds.write ?? 0,
       totalSeconds: now() - t0,
       steps: stepSeconds,
@@ -280,6 +241,105 @@ function stripView(
     band: (band, res) => read.get(band, res),
     core: (band: ReflectanceBand) => read.get(band, resolution).data.subarray(off, off + rows * width),
   };
+}
+
+/** What the network's pass over the strips needs, and its running totals. */
+interface NetworkPass {
+  card: ModelCard;
+  runner: TileRunner;
+  resolution: Resolution;
+  bands: readonly ReflectanceBand[];
+  plan: TilePlan;
+  width: number;
+  height: number;
+  batch: number;
+  classify: (v: Float32Array, o: number, stride: number) => number;
+  scaling: GatherScaling;
+  signal: AbortSignal | undefined;
+  tilesDone: number;
+  inferSeconds: number;
+  onTiles: (tilesDone: number) => void;
+}
+
+/** The network over one strip's tiles, in batches: the strip's classes and probabilities (core rows). */
+async function classifyStrip(
+  net: NetworkPass,
+  read: StripBands,
+  rowSpan: TileSpan,
+): Promise<{ classes: Uint8Array; probabilities: Float32Array[] }> {
+  const { plan, width: W, height: H, runner, card } = net;
+  const C = net.bands.length;
+  const K = runner.channels;
+  const input = net.bands.map((b) => read.get(b, net.resolution).data);
+  const stripH = rowSpan.core1 - rowSpan.core0;
+  const classes = new Uint8Array(W * stripH);
+  const probabilities = Array.from({ length: K }, () => new Float32Array(W * stripH).fill(NaN));
+  for (let b = 0; b < plan.cols.length; b += net.batch) {
+    const cols = plan.cols.slice(b, b + net.batch);
+    // Tiles of one run must share a shape: the last column may be narrower, so group by width.
+    for (const group of groupByLength(cols)) {
+      const h = rowSpan.inLength;
+      const w = group[0]!.inLength;
+      const tensor = new Float32Array(group.length * C * h * w);
+      const noData = new Uint8Array(group.length * h * w);
+      group.forEach((colSpan, n) =>
+        gather(input, W, read.rows.lo, rowSpan, colSpan, H, tensor, noData, n, h, w, net.scaling),
+      );
+      const t = now();
+      const output = await runner.run(tensor, [group.length, C, h, w], net.signal);
+      net.inferSeconds += now() - t;
+      group.forEach((colSpan, n) =>
+        scatter(
+          output,
+          noData,
+          n,
+          K,
+          h,
+          w,
+          rowSpan,
+          colSpan,
+          plan.margin,
+          W,
+          classes,
+          probabilities,
+          net.classify,
+          card,
+        ),
+      );
+      net.tilesDone += group.length;
+    }
+    net.onTiles(net.tilesDone);
+  }
+  return { classes, probabilities };
+}
+
+/** Refuses, in words, a run whose estimated peak memory is above the limit. */
+function checkMemory(
+  product: Product,
+  opts: PredictOptions,
+  plan: TilePlan,
+  steps: readonly StripStep[],
+  bandsRead: number,
+  K: number,
+  ahead: number,
+): void {
+  const W = plan.cols.at(-1)?.core1 ?? 0;
+  const H = plan.rows.at(-1)?.core1 ?? 0;
+  const kept = steps.reduce(
+    (sum, s) => sum + (s.memoryBytes?.({ width: W, height: H, channels: K }) ?? 0),
+    0,
+  );
+  const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead);
+  const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
+  if (estimate > limit) {
+    const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
+    const resolution = opts.resolution ?? opts.card.input.resolution;
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      `Masking ${product.metadata.productName} at ${resolution} m with ${opts.tileSize ?? opts.card.tiling.size} px tiles needs about ${gb(estimate)} GB, above the ${gb(limit)} GB allowed: use smaller tiles, a coarser resolution or a higher memory limit.`,
+      { details: { estimateBytes: estimate, limitBytes: limit } },
+    );
+  }
 }
 
 /**
@@ -334,6 +394,13 @@ function groupByLength(spans: TileSpan[]): TileSpan[][] {
   return [...groups.values()];
 }
 
+/** The card's per-band standardisation, and zero padding instead of mirroring at the window edge. */
+interface GatherScaling {
+  mean: number[] | undefined;
+  std: number[] | undefined;
+  zeroPad: boolean;
+}
+
 /** Copies one tile's input (mirrored or zero-padded at the window edges) into the batch tensor. */
 function gather(
   bands: Float32Array[],
@@ -347,7 +414,7 @@ function gather(
   n: number,
   h: number,
   w: number,
-  s: { mean: number[] | undefined; std: number[] | undefined; zeroPad: boolean },
+  s: GatherScaling,
 ): void {
   const C = bands.length;
   const colIndex = new Int32Array(w);
