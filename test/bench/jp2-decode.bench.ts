@@ -4,9 +4,11 @@
  * (default: B02 of the full-size scene made by `node --import tsx test/fixtures/make-scene.ts --size full`).
  *
  *   node --import tsx test/bench/jp2-decode.bench.ts [path/to/band.jp2] [--workers N] [--repeat N]
+ *     [--levels 0,1] [--variants native,wasm-simd,wasm-npm] [--no-gdal]
  *
+ * Our variants: the native addon, our own WASM build (native/openjp2-wasm) and the npm package's.
  * Each measurement runs in its own process so peak RSS is that run's alone; with --repeat N the
- * table shows the median run. Our output is checked bit for bit against opj_decompress (SHA-1 of
+ * tools run interleaved N times and the table shows medians. Our output is checked bit for bit against opj_decompress (SHA-1 of
  * the little-endian samples).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileByteSource } from '../../electron/core/raster/byte-source.js';
 import { Jp2Decoder, loadNativeAddon, type Jp2Codec } from '../../electron/core/raster/jp2/index.js';
+import { simdWasmPath } from '../../electron/core/raster/jp2/wasm-simd.js';
 
 export interface BenchRow {
   tool: string;
@@ -27,6 +30,10 @@ export interface BenchRow {
   peakRssMb: number;
   /** SHA-1 of the decoded samples where the tool's output could be hashed. */
   sha1?: string;
+  /** Median over rounds of this tool's wall time / opj_decompress's in the same round. */
+  vsOpj?: number;
+  /** Runs the medians are over. */
+  runs: number;
 }
 
 export interface Jp2BenchResult {
@@ -36,7 +43,7 @@ export interface Jp2BenchResult {
   tiles: number;
   workers: number;
   rows: BenchRow[];
-  /** Whether our output hashed equal to opj_decompress's, per codec and level ("native L0"). */
+  /** Whether our output hashed equal to opj_decompress's in every run, per codec and level ("wasm-simd L0"). */
   bitExact: Record<string, boolean>;
   markdown: string;
 }
@@ -53,9 +60,10 @@ interface ChildResult {
 const SELF = fileURLToPath(import.meta.url);
 
 /** Child mode: one cold decode (pool start, codec load, all tiles), reported as JSON on stdout. */
-async function child(file: string, level: number, workers: number, codec: Jp2Codec): Promise<void> {
+async function child(file: string, level: number, workers: number, variant: CodecVariant): Promise<void> {
   const t0 = performance.now();
-  const decoder = new Jp2Decoder({ workers, codec });
+  const codec: Jp2Codec = variant === 'native' ? 'native' : 'wasm';
+  const decoder = new Jp2Decoder({ workers, codec, wasmBuild: variant === 'wasm-npm' ? 'npm' : 'simd' });
   const src = await fileByteSource(file);
   const info = await decoder.info(src);
   const r = await decoder.decode(src, { level });
@@ -128,19 +136,18 @@ const has = (tool: string): boolean => {
   }
 };
 
-function table(rows: BenchRow[], opjWall: Record<number, number>): string {
+function table(rows: BenchRow[]): string {
   const lines = [
-    '| tool | level | wall (s) | vs opj_decompress | CPU (s) | peak RSS (MB) |',
-    '|---|---|---|---|---|---|',
+    '| tool | level | runs | wall (s), median | vs opj_decompress, median of rounds | CPU (s) | peak RSS (MB) |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const ref = opjWall[r.level];
-    const ratio = ref ? `${(r.wallMs / ref).toFixed(2)}x` : '';
     const cells = [
       r.tool,
       r.level,
+      r.runs,
       (r.wallMs / 1000).toFixed(2),
-      ratio,
+      r.vsOpj !== undefined ? `${r.vsOpj.toFixed(2)}x` : '',
       r.cpuS.toFixed(1),
       r.peakRssMb.toFixed(0),
     ];
@@ -149,100 +156,147 @@ function table(rows: BenchRow[], opjWall: Record<number, number>): string {
   return lines.join('\n');
 }
 
-/** Median (by `wall`, default the process's wall time) of `n` runs: the machine may be shared. */
-async function median(
-  n: number,
-  run: () => Promise<Measured>,
-  wall: (m: Measured) => number = (m) => m.wallMs,
-): Promise<Measured> {
-  const runs: Measured[] = [];
-  for (let i = 0; i < Math.max(1, n); i++) runs.push(await run());
-  runs.sort((a, b) => wall(a) - wall(b));
-  return runs[Math.floor((runs.length - 1) / 2)] as Measured;
+/** One of our decoders: a codec, and for WASM which build (see PoolOptions.wasmBuild). */
+export type CodecVariant = 'native' | 'wasm-simd' | 'wasm-npm';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0
+    ? NaN
+    : n % 2
+      ? (s[(n - 1) / 2] as number)
+      : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
+};
+
+interface Run {
+  wallMs: number;
+  cpuS: number;
+  peakRssMb: number;
+  sha1?: string;
+  meta?: ChildResult;
 }
 
-/** Benchmarks one JP2 band at levels 0 and 1; prints progress with `log`. */
+/**
+ * Benchmarks one JP2 band at `levels`; prints progress with `log`. The tools run interleaved
+ * (one run of each, `repeat` times) so a machine shared with other work slows them alike; each
+ * row is the median run, and `vs opj` the median of the per-round ratios to opj_decompress.
+ */
 export async function runJp2Bench(
   file: string,
-  opts: { workers?: number; levels?: number[]; repeat?: number; log?: (s: string) => void } = {},
+  opts: {
+    workers?: number;
+    levels?: number[];
+    repeat?: number;
+    gdal?: boolean;
+    variants?: CodecVariant[];
+    log?: (s: string) => void;
+  } = {},
 ): Promise<Jp2BenchResult> {
   const log = opts.log ?? ((s: string): void => console.log(s));
   const workers = opts.workers ?? 2;
   const levels = opts.levels ?? [0, 1];
-  const repeat = opts.repeat ?? 1;
+  const repeat = Math.max(1, opts.repeat ?? 1);
   const dir = mkdtempSync(join(tmpdir(), 'jp2-bench-'));
   const rows: BenchRow[] = [];
-  const opjWall: Record<number, number> = {};
   const bitExact: Record<string, boolean> = {};
   const loaded = loadNativeAddon();
-  const codecs: Jp2Codec[] = 'addon' in loaded ? ['native', 'wasm'] : ['wasm'];
-  if ('error' in loaded) log(`native codec not benchmarked: ${loaded.error}`);
+  const simd = simdWasmPath() !== undefined;
+  const variants = (opts.variants ?? ['native', 'wasm-simd', 'wasm-npm']).filter((v) => {
+    if (v === 'native' && 'error' in loaded) log(`native codec not benchmarked: ${loaded.error}`);
+    else if (v === 'wasm-simd' && !simd)
+      log('wasm-simd not benchmarked: native/openjp2-wasm/openjp2.wasm is missing');
+    else return true;
+    return false;
+  });
   let meta: ChildResult | undefined;
+  const ratios: string[] = [];
   try {
     for (const level of levels) {
-      const ours: Record<string, string> = {};
-      for (const codec of codecs) {
-        const argv = ['--import', 'tsx', SELF, '--child', file, String(level), String(workers), codec];
-        // Our wall time is the decode's own (pool start, codec load, all tiles), without tsx's start-up.
-        const own = (r: Measured): number => (JSON.parse(r.stdout) as ChildResult).wallMs;
-        const m = await median(repeat, () => measure(process.execPath, argv), own);
-        meta = JSON.parse(m.stdout) as ChildResult;
-        ours[codec] = meta.sha1;
-        rows.push({
-          tool: `Jp2Decoder ${codec} (${workers} workers)`,
-          level,
-          wallMs: meta.wallMs,
-          cpuS: m.cpuS,
-          peakRssMb: m.peakRssMb,
-          sha1: meta.sha1,
-        });
-        log(
-          `${codec.padEnd(8)} level ${level}: ${(meta.wallMs / 1000).toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB`,
-        );
-      }
+      const tools: { name: string; run: () => Promise<Run> }[] = variants.map((v) => ({
+        name: `Jp2Decoder ${v} (${workers} workers)`,
+        run: async (): Promise<Run> => {
+          const argv = ['--import', 'tsx', SELF, '--child', file, String(level), String(workers), v];
+          const m = await measure(process.execPath, argv);
+          const c = JSON.parse(m.stdout) as ChildResult;
+          // Our wall time is the decode's own (pool start, codec load, all tiles), without tsx's start-up.
+          return { wallMs: c.wallMs, cpuS: m.cpuS, peakRssMb: m.peakRssMb, sha1: c.sha1, meta: c };
+        },
+      }));
+      const OPJ = 'opj_decompress -threads 2';
       if (has('opj_decompress')) {
-        const out = join(dir, 'opj.rawl'); // planar little-endian samples: hashable against ours
-        const r = await median(repeat, () =>
-          measure('opj_decompress', ['-threads', '2', '-r', String(level), '-i', file, '-o', out]),
-        );
-        const sha1 = createHash('sha1').update(readFileSync(out)).digest('hex');
-        rmSync(out);
-        opjWall[level] = r.wallMs;
-        for (const codec of codecs) bitExact[`${codec} L${level}`] = sha1 === ours[codec];
-        rows.push({
-          tool: 'opj_decompress -threads 2',
-          level,
-          wallMs: r.wallMs,
-          cpuS: r.cpuS,
-          peakRssMb: r.peakRssMb,
-          sha1,
+        tools.push({
+          name: OPJ,
+          run: async (): Promise<Run> => {
+            const out = join(dir, 'opj.rawl'); // planar little-endian samples: hashable against ours
+            const r = await measure('opj_decompress', [
+              '-threads',
+              '2',
+              '-r',
+              String(level),
+              '-i',
+              file,
+              '-o',
+              out,
+            ]);
+            const sha1 = createHash('sha1').update(readFileSync(out)).digest('hex');
+            rmSync(out);
+            return { ...r, sha1 };
+          },
         });
-        log(
-          `opj      level ${level}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB, bit-exact ${JSON.stringify(bitExact)}`,
-        );
       }
-      if (has('gdal_translate')) {
-        const out = join(dir, `gdal-${level}.envi`);
-        // -outsize 1/2^n makes GDAL's JP2OpenJPEG driver decode the reduced resolution level.
-        const size = level > 0 ? ['-outsize', `${100 / 2 ** level}%`, `${100 / 2 ** level}%`] : [];
-        const r = await median(repeat, () =>
-          measure('gdal_translate', ['-q', '-of', 'ENVI', ...size, file, out]),
-        );
-        rmSync(out, { force: true });
-        rows.push({
-          tool: 'gdal_translate -of ENVI',
-          level,
-          wallMs: r.wallMs,
-          cpuS: r.cpuS,
-          peakRssMb: r.peakRssMb,
+      if (opts.gdal !== false && has('gdal_translate')) {
+        tools.push({
+          name: 'gdal_translate -of ENVI',
+          run: async (): Promise<Run> => {
+            const out = join(dir, `gdal-${level}.envi`);
+            // -outsize 1/2^n makes GDAL's JP2OpenJPEG driver decode the reduced resolution level.
+            const size = level > 0 ? ['-outsize', `${100 / 2 ** level}%`, `${100 / 2 ** level}%`] : [];
+            const r = await measure('gdal_translate', ['-q', '-of', 'ENVI', ...size, file, out]);
+            rmSync(out, { force: true });
+            return r;
+          },
         });
-        log(`gdal     level ${level}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB`);
+      }
+      const runs = new Map<string, Run[]>(tools.map((t) => [t.name, []]));
+      for (let round = 0; round < repeat; round++) {
+        for (const t of tools) {
+          const r = await t.run();
+          (runs.get(t.name) as Run[]).push(r);
+          meta = r.meta ?? meta;
+          log(
+            `round ${round + 1} level ${level} ${t.name}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB`,
+          );
+        }
+      }
+      const opj = runs.get(OPJ);
+      for (const t of tools) {
+        const rs = runs.get(t.name) as Run[];
+        const sha1 = rs[0]?.sha1;
+        if (opj && t.name !== OPJ && sha1 !== undefined) {
+          const key = `${t.name.split(' ')[1]} L${level}`;
+          bitExact[key] = rs.every((r) => r.sha1 === opj[0]?.sha1);
+        }
+        // Per-round ratios: robust to the machine's speed drifting between rounds.
+        const perRound = opj ? rs.map((r, i) => r.wallMs / (opj[i] as Run).wallMs) : [];
+        rows.push({
+          tool: t.name,
+          level,
+          wallMs: median(rs.map((r) => r.wallMs)),
+          cpuS: median(rs.map((r) => r.cpuS)),
+          peakRssMb: median(rs.map((r) => r.peakRssMb)),
+          sha1,
+          vsOpj: opj ? median(perRound) : undefined,
+          runs: rs.length,
+        });
+        if (opj) ratios.push(`${t.name} L${level}: ${perRound.map((x) => x.toFixed(2)).join(' ')}`);
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const markdown = table(rows, opjWall);
+  const markdown = table(rows);
+  log(`per-round ratios to opj_decompress:\n${ratios.join('\n')}`);
   return {
     file,
     width: meta?.width ?? 0,
@@ -268,15 +322,18 @@ function defaultBand(): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    await child(args[1] as string, Number(args[2]), Number(args[3]), args[4] as Jp2Codec);
+    await child(args[1] as string, Number(args[2]), Number(args[3]), args[4] as CodecVariant);
     return;
   }
   const file = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? defaultBand();
   const w = args.indexOf('--workers');
   const rep = args.indexOf('--repeat');
+  const lv = args.indexOf('--levels');
+  const only = args.indexOf('--variants');
   if (!file) {
     console.error(
       'usage: node --import tsx test/bench/jp2-decode.bench.ts [band.jp2] [--workers N] [--repeat N]\n' +
+        '  [--levels 0,1] [--variants native,wasm-simd,wasm-npm] [--no-gdal]\n' +
         '(no band given and no full-size scene: node --import tsx test/fixtures/make-scene.ts --size full)',
     );
     process.exitCode = 2;
@@ -285,6 +342,9 @@ async function main(): Promise<void> {
   const res = await runJp2Bench(file, {
     workers: w >= 0 ? Number(args[w + 1]) : undefined,
     repeat: rep >= 0 ? Number(args[rep + 1]) : undefined,
+    levels: lv >= 0 ? (args[lv + 1] ?? '0').split(',').map(Number) : undefined,
+    variants: only >= 0 ? ((args[only + 1] ?? '').split(',') as CodecVariant[]) : undefined,
+    gdal: !args.includes('--no-gdal'),
   });
   console.log(`\n${res.file}: ${res.width} x ${res.height}, ${res.tiles} tiles\n`);
   console.log(res.markdown);

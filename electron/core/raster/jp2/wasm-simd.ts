@@ -30,7 +30,10 @@ export type WasmModule = object;
 
 /** The part of the global WebAssembly API used here. */
 interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
+  Module: {
+    new (bytes: Uint8Array): WasmModule;
+    imports(module: WasmModule): { module: string; name: string; kind: string }[];
+  };
   instantiate(
     module: WasmModule,
     imports: Record<string, Record<string, (...args: number[]) => number | void>>,
@@ -51,6 +54,8 @@ interface Exports {
 
 const ERR_DAMAGED = 2;
 const ERR_CAPACITY = 4;
+/** WASI's "function not supported". */
+const ENOSYS = 52;
 
 let compiled: WasmModule | undefined;
 
@@ -85,19 +90,24 @@ export class OpenJpegWasmSimd {
   static async load(module?: WasmModule): Promise<OpenJpegWasmSimd> {
     const mod = module ?? compileSimdWasm();
     const ref: { x?: Exports } = {};
-    // getenv is the only libc call that reaches the host (OpenJPEG reads OPJ_NUM_THREADS): an
-    // empty environment. Memory growth needs no notice: views are re-made after every decode.
+    // The host calls libc may make: getenv (OpenJPEG reads OPJ_NUM_THREADS) sees an empty
+    // environment; anything else WASI (stdio from code the linker kept) fails with ENOSYS.
+    // Memory growth needs no notice: views are re-made after every decode.
+    const wasi: Record<string, (...args: number[]) => number> = {
+      environ_sizes_get: (count: number, size: number): number => {
+        const v = new DataView((ref.x as Exports).memory.buffer);
+        v.setUint32(count, 0, true);
+        v.setUint32(size, 0, true);
+        return 0;
+      },
+      environ_get: (): number => 0,
+    };
+    for (const imp of wasmApi.Module.imports(mod)) {
+      if (imp.module === 'wasi_snapshot_preview1' && imp.kind === 'function') wasi[imp.name] ??= () => ENOSYS;
+    }
     const imports = {
       env: { emscripten_notify_memory_growth: (): void => {} },
-      wasi_snapshot_preview1: {
-        environ_sizes_get: (count: number, size: number): number => {
-          const v = new DataView((ref.x as Exports).memory.buffer);
-          v.setUint32(count, 0, true);
-          v.setUint32(size, 0, true);
-          return 0;
-        },
-        environ_get: (): number => 0,
-      },
+      wasi_snapshot_preview1: wasi,
     };
     const instance = await wasmApi.instantiate(mod, imports);
     const x = instance.exports as unknown as Exports;
