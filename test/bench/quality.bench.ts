@@ -75,7 +75,7 @@ const SETTINGS: Setting[] = [
   },
   {
     id: 'int8',
-    what: 'default four classes, int8 CNN (QDQ, 7-bit weights, min/max ranges from the other case)',
+    what: 'default four classes, int8 CNN (QDQ, 7-bit weights, first separable conv float, min/max ranges from the other case)',
     resolutions: [10, 20],
     run: {},
     int8: {},
