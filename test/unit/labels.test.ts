@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCompare } from '../../electron/cli/compare.js';
 import {
+  isLabelFile,
   labelsOnGrid,
   readLabels,
   writeLabelsGpkg,
@@ -162,6 +163,35 @@ describe('label GeoPackage', () => {
     expect(on[1]!.pixels).toHaveLength(10);
     for (const p of on[1]!.pixels) expect([22, 23, 32, 33]).not.toContain(p);
     expect(on[3]!.pixels).toEqual([7 * 10 + 7]);
+  });
+});
+
+describe('which files compare reads as labels', () => {
+  it('ours, and a GIS file whose class holds names; not one with bare numbers (ALCD codes)', async () => {
+    const write = async (name: string, props: object[]): Promise<string> => {
+      const file = join(dir, name);
+      await writeFile(
+        file,
+        JSON.stringify({
+          type: 'FeatureCollection',
+          features: props.map((p) => ({
+            type: 'Feature',
+            properties: p,
+            geometry: { type: 'Point', coordinates: [1, 2] },
+          })),
+        }),
+      );
+      return file;
+    };
+    const ours = join(dir, 'ours.gpkg');
+    await writeLabelsGpkg(ours, SET);
+    expect(await isLabelFile(ours)).toBe(true);
+    expect(
+      await isLabelFile(await write('qgis.geojson', [{ class: 'cloud' }, { class: 2 }, { class: 'Shadow' }])),
+    ).toBe(true);
+    expect(await isLabelFile(await write('codes.geojson', [{ class: 5 }, { class: 2 }]))).toBe(false);
+    expect(await isLabelFile(await write('other.geojson', [{ class: 'low_clouds' }]))).toBe(false);
+    expect(await isLabelFile(await write('nofield.geojson', [{ kind: 'cloud' }]))).toBe(false);
   });
 });
 

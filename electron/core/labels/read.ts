@@ -80,13 +80,31 @@ export async function readLabels(file: string, opts: ReadOptions = {}): Promise<
   return { file, crs: src.crs, labels, skipped: src.skipped() };
 }
 
-/** Whether a vector file is a label file of ours: a "class" field and our layer or an author. */
+/**
+ * Whether a vector file is a label file of ours: a "class" field, and our layer name, an author
+ * field, or class names (clear, cloud, ...) in it. Numbers alone are not enough: ALCD's merged
+ * samples also carry "class", with other codes (1 background, 5 land).
+ */
 export async function isLabelFile(file: string): Promise<boolean> {
   if (!LABEL_EXT.has(extname(file).toLowerCase())) return false;
   try {
-    const src = await openVector(file, extname(file).toLowerCase() === '.gpkg' ? { layer: LABEL_LAYER } : {});
-    const fields = src.fields.map((f) => f.toLowerCase());
-    return fields.includes(LABEL_CLASS_FIELD) && (src.layer === LABEL_LAYER || fields.includes('author'));
+    const gpkg = extname(file).toLowerCase() === '.gpkg';
+    // Ours by layer name; someone else's GeoPackage (QGIS) when it has one layer.
+    const src = gpkg
+      ? await openVector(file, { layer: LABEL_LAYER }).catch(() => openVector(file))
+      : await openVector(file);
+    const field = src.fields.find((f) => f.toLowerCase() === LABEL_CLASS_FIELD);
+    if (field === undefined) return false;
+    if (src.layer === LABEL_LAYER || src.fields.some((f) => f.toLowerCase() === 'author')) return true;
+    let named = false;
+    for (const f of src.features()) {
+      const v = f.properties[field];
+      if (typeof v === 'string' && !/^\s*\d+\s*$/.test(v)) {
+        if (parseLabelClass(v) === undefined) return false;
+        named = true;
+      }
+    }
+    return named;
   } catch {
     return false;
   }
