@@ -14,10 +14,12 @@
  *
  * The `int8*` settings run an int8 copy of the default model (docs/int8.md) whose activation
  * ranges were calibrated on the OTHER labelled case (leave one out), built on first use into
- * native-models/build/int8-loo/. Compare them with `default` and `cnn-only`.
+ * native-models/build/int8-loo/ (named by a hash of the quantiser's sources and the options, so
+ * a changed quantiser rebuilds). Compare them with `default` and `cnn-only`.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +37,7 @@ import {
 } from '../../electron/core/pipeline/run-model.js';
 import { openProduct } from '../../electron/core/scene/index.js';
 import type { Resolution } from '../../electron/core/scene/types.js';
-import { DATA_DIR, SHARED_DATA } from '../helpers/env.js';
+import { DATA_DIR, ROOT, SHARED_DATA } from '../helpers/env.js';
 
 interface Setting {
   id: string;
@@ -155,11 +157,27 @@ function labelledCases(): { name: string; safe: string; reference: string }[] {
 }
 
 /** Sessions on int8 copies calibrated on every case but `held` (or on all, held = ''), cached. */
+/** sha256 (12 hex) of the quantiser's sources: a cached int8 model is only reused by the same code. */
+function quantizerVersion(): string {
+  const dir = join(ROOT, 'electron/core/models/quantize');
+  const files = [
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .sort()
+      .map((f) => join(dir, f)),
+    join(ROOT, 'native-models/quantize-int8.ts'),
+  ];
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 12);
+}
+
 function int8Sessions(cases: { name: string; safe: string; reference: string }[]): {
   get(setting: Setting, held: string): Promise<ModelSession>;
   release(): Promise<void>;
 } {
   const open = new Map<string, Promise<ModelSession>>();
+  const version = quantizerVersion();
   return {
     get(setting, held): Promise<ModelSession> {
       const key = `${setting.id}/${held}`;
@@ -169,7 +187,7 @@ function int8Sessions(cases: { name: string; safe: string; reference: string }[]
         const file = join(
           builtModelsDir(),
           'int8-loo',
-          `${JSON.stringify(setting.int8).replace(/[^a-z0-9]+/gi, '_')}-${calibration.map((c) => c.name).join('+')}.onnx`,
+          `${version}-${JSON.stringify(setting.int8).replace(/[^a-z0-9]+/gi, '_')}-${calibration.map((c) => c.name).join('+')}.onnx`,
         );
         s = (existsSync(file) ? Promise.resolve() : buildInt8(calibration, file, setting.int8)).then(() =>
           createSession(file, { providers: ['cpu'], log: () => {} }),
