@@ -4,6 +4,8 @@
 import { ADAPTER_IDS } from '../core/masks/adapters/ids.js';
 import { destroySharedDecoder } from '../core/raster/jp2/index.js';
 import { sampleProductPath } from '../core/sample/path.js';
+import { SUGGEST_USAGE } from './suggest.js';
+import { TEACH_USAGE } from './teach.js';
 
 export interface CliIo {
   stdout: { write(s: string): unknown };
@@ -81,6 +83,8 @@ const COMMANDS: ReadonlyArray<{ name: string; usage: string }> = [
     Batch) or SLURM_ARRAY_TASK_ID/COUNT. \`batch report DIR\` merges the shards' journals into
     the reports. Default jobs from cores and memory. See docs/scale-out.md.`,
   },
+  { name: 'suggest', usage: SUGGEST_USAGE },
+  { name: 'teach', usage: TEACH_USAGE },
 ];
 
 const USAGE = `Usage: s2cloud <command> [options]
@@ -125,6 +129,10 @@ async function dispatch(command: string | undefined, rest: string[], io: CliIo):
         return await (await import('./fmask.js')).runFmaskCommand(rest, io);
       case 'batch':
         return await (await import('./batch.js')).runBatchCommand(rest, io);
+      case 'suggest':
+        return await (await import('./suggest.js')).runSuggestCommand(rest, io);
+      case 'teach':
+        return await (await import('./teach.js')).runTeachCommand(rest, io);
       case '-v':
       case '--version':
         io.stdout.write(`${await version()}\n`);
