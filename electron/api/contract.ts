@@ -234,6 +234,85 @@ export interface SettingsDto {
   lastModel?: string;
 }
 
+/** A label's class: 0 ignore, 1 clear, 2 cloud, 3 semi-transparent, 4 cloud shadow (the schema's values). */
+export type LabelClass = 0 | 1 | 2 | 3 | 4;
+
+/** A label's shape in longitude/latitude (the map's); the main process stores it in the product's CRS. */
+export type LabelGeometryDto =
+  | { type: 'Point'; coordinates: [number, number] }
+  | { type: 'Polygon'; coordinates: Array<Array<[number, number]>> }
+  /** Only in files edited elsewhere (QGIS); the app itself adds points and polygons. */
+  | { type: 'MultiPoint'; coordinates: Array<[number, number]> }
+  | { type: 'MultiPolygon'; coordinates: Array<Array<Array<[number, number]>>> };
+
+export interface LabelDto {
+  cls: LabelClass;
+  geometry: LabelGeometryDto;
+  author?: string;
+  /** ISO 8601, UTC. */
+  time?: string;
+}
+
+/** The labels of the open product, as stored in its GeoPackage. */
+export interface LabelSetDto {
+  sceneId: string;
+  /** The GeoPackage the labels are written to (chosen by the main process). */
+  file: string;
+  /** The product's CRS, in which the file stores them. */
+  epsg: number;
+  labels: LabelDto[];
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export interface SuggestionDto {
+  /** 1 = most uncertain. */
+  rank: number;
+  lon: number;
+  lat: number;
+  /** 0..1 and what made it: 'probability', 'edge', 'disagreement'. */
+  score: number;
+  reasons: string[];
+  /** Cloud (1) or not (0) in the current mask, in Fmask and in the product's mask (null: not compared). */
+  mask: number;
+  fmask: number | null;
+  productMask: number | null;
+}
+
+export interface SuggestResultDto {
+  modelId: string;
+  /** The masks the current one was compared with. */
+  compared: string[];
+  notes: string[];
+  places: SuggestionDto[];
+  seconds: number;
+}
+
+export interface TeachScoreDto {
+  labels: number;
+  pixels: number;
+  accuracy: number;
+  cloudF1: number;
+  cloudPrecision: number;
+  cloudRecall: number;
+}
+
+export interface TeachResultDto {
+  /** The new model's id, `<base>-taught-<name>`. */
+  modelId: string;
+  accepted: boolean;
+  verdict: string;
+  /** The prior's strength chosen (null: the default's coefficients were kept by cross-validation). */
+  lambda: number | null;
+  labels: { total: number; used: number; fitted: number; heldOut: number };
+  before: TeachScoreDto;
+  after: TeachScoreDto;
+  /** After minus before on the held-out labels, with its 95 % bootstrap interval. */
+  difference: { accuracy: number; low: number; high: number };
+  resolution: number;
+  seconds: number;
+}
+
 export interface InvokeChannels {
   'app.info': { args: Record<string, never>; result: AppInfo };
   /** Opens one product (folder, zip or MTD xml) for the map and returns its summary. */
@@ -266,6 +345,16 @@ export interface InvokeChannels {
     args: { patch: Partial<SettingsDto>; recent?: { path: string; name?: string } };
     result: SettingsDto;
   };
+  /** The labels of the open product (read from its file when there is one). */
+  'labels.load': { args: { sceneId: string }; result: LabelSetDto };
+  /** Adds one label and writes the file at once (atomically). */
+  'labels.add': { args: { sceneId: string; label: LabelDto }; result: LabelSetDto };
+  'labels.undo': { args: { sceneId: string }; result: LabelSetDto };
+  'labels.redo': { args: { sceneId: string }; result: LabelSetDto };
+  /** Where the current mask (of `modelId`, default the app's default) is most likely wrong. */
+  'labels.suggest': { args: { sceneId: string; modelId?: string; count?: number }; result: SuggestResultDto };
+  /** Refits the fused decision of `modelId` (default the app's default) on the product's labels. */
+  'labels.teach': { args: { sceneId: string; name: string; modelId?: string }; result: TeachResultDto };
 }
 
 export type InvokeChannel = keyof InvokeChannels;
@@ -321,6 +410,12 @@ const CHANNELS: Record<InvokeChannel, true> = {
   'batch.status': true,
   'settings.get': true,
   'settings.update': true,
+  'labels.load': true,
+  'labels.add': true,
+  'labels.undo': true,
+  'labels.redo': true,
+  'labels.suggest': true,
+  'labels.teach': true,
 };
 
 export const INVOKE_CHANNELS: readonly InvokeChannel[] = Object.keys(CHANNELS) as InvokeChannel[];

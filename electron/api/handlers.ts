@@ -1,7 +1,7 @@
 /** Implements the contract by calling core services. Shared by the Electron main process and the web host. */
 import { mkdir } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { S2Error, toS2Error } from '../core/errors.js';
 import { vectorForDisplay } from '../core/masks/vector/display.js';
 import { compareMasks } from '../core/metrics/compare-service.js';
@@ -25,6 +25,7 @@ import type {
 import { mapSceneDto, maskRef, modelDto, vectorLayerDto } from './dto.js';
 import { EventHub } from './events.js';
 import { listDirectory } from './fs-list.js';
+import { LabelsApi } from './labels.js';
 import { RunRegistry } from './runs.js';
 
 export type Handlers = { [C in InvokeChannel]: (args: InvokeArgs<C>) => Promise<InvokeResult<C>> };
@@ -49,7 +50,10 @@ export function createApi(opts: ApiOptions): ApiContext {
   const events = new EventHub();
   const tiles = new TileService();
   const runs = new RunRegistry(events);
-  const settings = new SettingsStore(opts.settingsPath ?? defaultSettingsPath());
+  const settingsPath = opts.settingsPath ?? defaultSettingsPath();
+  const settings = new SettingsStore(settingsPath);
+  // Labels live beside the settings: the app's per-user data folder.
+  const labels = new LabelsApi(tiles, { dataDir: dirname(settingsPath) });
   const batches = new BatchController(events);
 
   const handlers: Handlers = {
@@ -143,6 +147,12 @@ export function createApi(opts: ApiOptions): ApiContext {
       }
       return settings.load();
     },
+    'labels.load': async ({ sceneId }) => labels.load(sceneId),
+    'labels.add': async ({ sceneId, label }) => labels.add(sceneId, label),
+    'labels.undo': async ({ sceneId }) => labels.undo(sceneId),
+    'labels.redo': async ({ sceneId }) => labels.redo(sceneId),
+    'labels.suggest': async ({ sceneId, modelId, count }) => labels.suggest(sceneId, modelId, count),
+    'labels.teach': async ({ sceneId, name, modelId }) => labels.teach(sceneId, name, modelId),
   };
 
   tiles.onTileFailure((f) => events.emit('tiles.failed', f));
