@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S2Error } from '../../errors.js';
 import { CodecError, type TileDecodeRequest } from './wasm.js';
-import { simdWasmPath } from './wasm-simd.js';
+import { compileSimdWasm } from './wasm-simd.js';
 
 /** The tile codecs: native OpenJPEG (optional N-API addon) or OpenJPEG compiled to WASM (always there). */
 export type Jp2Codec = 'native' | 'wasm';
@@ -16,12 +16,12 @@ export type Jp2CodecChoice = Jp2Codec | 'auto';
  * @cornerstonejs/codec-openjpeg package's (always installed: the fallback when ours is missing).
  */
 export type WasmBuild = 'simd' | 'npm';
-/** What S2_JP2_WASM (or the `wasmBuild` option) asks for; `auto` takes simd when its file is there. */
+/** What S2_JP2_WASM (or the `wasmBuild` option) asks for; `auto` takes simd when its file compiles. */
 export type WasmBuildChoice = WasmBuild | 'auto';
 
 /**
  * The WASM build for `choice` (default: S2_JP2_WASM, else auto). Asking for simd when its file is
- * missing is an error, not a silent fallback.
+ * missing or does not compile is an error, not a silent fallback.
  */
 export function resolveWasmBuild(choice: string | undefined = process.env.S2_JP2_WASM): WasmBuild {
   const want = (choice ?? '').trim().toLowerCase() || 'auto';
@@ -29,12 +29,17 @@ export function resolveWasmBuild(choice: string | undefined = process.env.S2_JP2
   if (want !== 'simd' && want !== 'auto') {
     throw new S2Error('INVALID_ARGUMENT', `S2_JP2_WASM is "${choice}"; use simd, npm or auto.`);
   }
-  if (simdWasmPath()) return 'simd';
+  let why: string;
+  try {
+    compileSimdWasm(); // cached: the pool hands this compiled module to its workers
+    return 'simd';
+  } catch (err) {
+    why = err instanceof Error ? err.message : String(err);
+  }
   if (want === 'auto') return 'npm';
-  throw new S2Error(
-    'INTERNAL',
-    'The SIMD WASM JP2 codec was asked for but native/openjp2-wasm/openjp2.wasm is missing.',
-  );
+  throw new S2Error('INTERNAL', `The SIMD WASM JP2 codec was asked for but ${why}.`, {
+    details: { reason: why },
+  });
 }
 
 /** The exports of native/openjp2 (src/openjp2.c). */

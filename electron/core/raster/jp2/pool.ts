@@ -11,6 +11,7 @@ import {
   type WasmBuildChoice,
 } from './native.js';
 import type { DecodeJob, WorkerData, WorkerReply } from './protocol.js';
+import { compileSimdWasm, type WasmModule } from './wasm-simd.js';
 
 export interface PoolOptions {
   /** Worker threads, each with its own WASM decoder. Default: available cores, at most 8. */
@@ -74,6 +75,7 @@ export class DecodePool {
   readonly codec: Jp2Codec;
   /** The WASM build the workers run (undefined with the native codec). */
   readonly wasmBuild: WasmBuild | undefined;
+  private readonly wasmModule: WasmModule | undefined;
   private readonly url: URL;
   private readonly entry: URL;
   private readonly slots: Slot[] = [];
@@ -89,6 +91,9 @@ export class DecodePool {
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 2 * this.size));
     this.codec = resolveCodec(opts.codec);
     this.wasmBuild = this.codec === 'wasm' ? resolveWasmBuild(opts.wasmBuild) : undefined;
+    // Compiled once here and shared: the workers then share its machine code, and code that one
+    // worker's hot loops got optimised to serves the others (no per-worker warm-up).
+    this.wasmModule = this.wasmBuild === 'simd' ? compileSimdWasm() : undefined;
     const ts = import.meta.url.endsWith('.ts');
     this.url = opts.workerUrl ?? new URL(ts ? './worker.ts' : './worker.js', import.meta.url);
     this.entry = workerEntry(this.url);
@@ -157,7 +162,11 @@ export class DecodePool {
 
   private spawn(): Slot {
     const worker = new Worker(this.entry, {
-      workerData: { codec: this.codec, wasmBuild: this.wasmBuild } satisfies WorkerData,
+      workerData: {
+        codec: this.codec,
+        wasmBuild: this.wasmBuild,
+        wasmModule: this.wasmModule,
+      } satisfies WorkerData,
     });
     this.spawned++;
     const slot: Slot = { worker, jobs: [], lastError: undefined };

@@ -20,7 +20,7 @@ const load = (): Promise<{ decode(req: TileDecodeRequest): Uint8Array }> =>
   kind === 'native'
     ? Promise.resolve().then(() => OpenJpegNative.load())
     : build === 'simd'
-      ? OpenJpegWasmSimd.load()
+      ? OpenJpegWasmSimd.load(data?.wasmModule)
       : OpenJpegWasm.load();
 let instance = load();
 
