@@ -38,11 +38,11 @@ export interface QdqOptions {
 
 /** Which nodes run in int8 and which tensors carry 8-bit values between them. */
 export interface QuantPlan {
-  /** Conv, MaxPool and Concat nodes in QDQ form, by node name. */
+  /** Conv, MaxPool, Concat and DepthToSpace nodes in QDQ form, by node name. */
   quantized: Set<string>;
   /** Tensors that get a QuantizeLinear, in graph order. */
   tensors: string[];
-  /** Tensors whose quantisation copies another's (a max-pool output keeps its input's scale). */
+  /** Tensors whose quantisation copies another's (max-pool and DepthToSpace outputs keep their input's). */
   sameAs: Map<string, string>;
   /** Tensors calibration must observe: `tensors` less those in `sameAs`. */
   calibrate: string[];
