@@ -6,11 +6,16 @@
 import type { MaskRefDto, MetricsResult } from '../../../../electron/api/contract';
 import { PRODUCT_MASK_NAMES } from '../../../../electron/shared/product-masks';
 import { errorText, invoke } from '../api';
+import { labels } from './labels.svelte';
 import { layers, type MaskLayer } from './layers.svelte';
 import { scene } from './scene.svelte';
 
 /** A reference value naming one of the product's own masks (`product:<adapter>`). */
 const PRODUCT_PREFIX = 'product:';
+/** The reference value naming the product's own labels (the Label panel's file). */
+export const LABELS_REF = 'labels';
+/** Labels come in strokes: the table is recomputed once the hand pauses. */
+const RESCORE_DELAY_MS = 700;
 
 class MetricsStore {
   /** '' (none, or the file below), a mask layer's id, or `product:<mask>`. */
@@ -25,9 +30,31 @@ class MetricsStore {
   result = $state.raw<MetricsResult | null>(null);
   error = $state<string | null>(null);
   running = $state(false);
+  private rescoreTimer: ReturnType<typeof setTimeout> | null = null;
+  private rescoreAgain = false;
 
   constructor() {
     scene.onOpen(() => this.reset());
+    labels.onChange(() => this.labelsChanged());
+  }
+
+  /** The reference is the product's labels. */
+  get labelsReference(): boolean {
+    return this.reference === LABELS_REF;
+  }
+
+  /**
+   * Labels were added or undone: when they are the reference of a table on screen, the table is
+   * computed again (debounced; a change during a computation runs one more after it).
+   */
+  labelsChanged(): void {
+    if (!this.labelsReference || (!this.result && !this.error)) return;
+    if (this.rescoreTimer) clearTimeout(this.rescoreTimer);
+    this.rescoreTimer = setTimeout(() => {
+      this.rescoreTimer = null;
+      if (this.running) this.rescoreAgain = true;
+      else void this.compute();
+    }, RESCORE_DELAY_MS);
   }
 
   /** The mask layers read from a file (what the compare service can score). */
@@ -55,6 +82,8 @@ class MetricsStore {
 
   /** A new product: nothing chosen, no result of the old one. */
   reset(): void {
+    if (this.rescoreTimer) clearTimeout(this.rescoreTimer);
+    this.rescoreTimer = null;
     this.reference = '';
     this.refFile = '';
     this.chosen = {};
@@ -83,12 +112,19 @@ class MetricsStore {
     } finally {
       this.running = false;
     }
+    if (this.rescoreAgain) {
+      this.rescoreAgain = false;
+      void this.compute();
+    }
   }
 
   /** The reference as the compare service reads it: a product mask, a layer's file, or a file. */
   private referenceRef(productPath: string | undefined): MaskRefDto | undefined {
     if (this.productReference && productPath) {
       return { path: productPath, adapter: this.reference.slice(PRODUCT_PREFIX.length) };
+    }
+    if (this.labelsReference) {
+      return labels.set && labels.count > 0 ? { path: labels.set.file, label: 'my labels' } : undefined;
     }
     const layer = this.fileLayers.find((l) => l.id === this.reference);
     if (layer?.path)

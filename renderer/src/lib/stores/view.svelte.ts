@@ -8,7 +8,7 @@ import { rememberSingleCamera, restoreSingleCamera } from '../sync';
 import { settings } from './settings.svelte';
 
 export type CompareMode = 'single' | 'swipe' | 'side';
-export type PanelId = 'scene' | 'run' | 'metrics' | 'models' | 'batch';
+export type PanelId = 'scene' | 'run' | 'label' | 'metrics' | 'models' | 'batch';
 
 export interface CompareState {
   mode: CompareMode;
