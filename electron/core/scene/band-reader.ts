@@ -236,7 +236,7 @@ export function checkSize(name: string, info: { width: number; height: number },
   const res = Math.abs(grid.transform[1]);
   throw new S2Error(
     'BAD_METADATA',
-    `${name} is ${info.width} x ${info.height} px but the ${/\.tiff?$/i.test(name) ? 'product metadata' : 'tile metadata'} gives ${grid.width} x ${grid.height} px at ${res} m (${/\.tiff?$/i.test(name) ? 'MTD_ALL.xml' : 'MTD_TL.xml'}): the file was cut or does not belong to this product.`,
+    `${name} is ${info.width} x ${info.height} px but the ${/\.tiff?$/i.test(name) ? 'product metadata (MTD_ALL.xml)' : 'tile metadata (MTD_TL.xml)'} gives ${grid.width} x ${grid.height} px at ${res} m: the file was cut or does not belong to this product.`,
     { file: name, details: { file: [info.width, info.height], metadata: [grid.width, grid.height] } },
   );
 }
