@@ -34,10 +34,14 @@ async function mapsIdle(page: Page): Promise<void> {
   });
 }
 
-/** A brush stroke through the map's centre, `dx` px long, `dy` px below the centre. */
+/**
+ * A brush stroke from the map's centre to the right (the tools sit at the top left), at most
+ * `dx` px long, `dy` px below the centre.
+ */
 async function paint(page: Page, dx: number, dy = 0): Promise<void> {
   const box = (await page.locator('main.center .map canvas').first().boundingBox())!;
-  const x = box.x + box.width / 2 - dx / 2;
+  dx = Math.min(dx, box.width / 2 - 30);
+  const x = box.x + box.width / 2;
   const y = box.y + box.height / 2 + dy;
   await page.mouse.move(x, y);
   await page.mouse.down();
@@ -107,7 +111,7 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio: label, score, suggest an
     await page.keyboard.press('l');
     await page.keyboard.press('o');
     const box = (await page.locator('main.center .map canvas').first().boundingBox())!;
-    await page.mouse.click(box.x + box.width / 2 - 60, box.y + box.height / 2 + 90);
+    await page.mouse.click(box.x + box.width / 2 + 20, box.y + box.height / 2 + 90);
     await expect.poll(() => labelCount(page)).toBe(2);
     // Undo and redo, from the keyboard.
     await page.keyboard.press('Control+z');
@@ -141,6 +145,7 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio: label, score, suggest an
     await expect
       .poll(() => page.textContent('[data-testid="metrics-table"]'), { timeout: SLOW, interval: 500 })
       .not.toBe(before);
+    await page.screenshot({ path: join(SHOTS, `studio-label-metrics${SUFFIX}.png`) });
   });
 
   it('suggests places, and the keyboard moves between them', async () => {
@@ -152,6 +157,12 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio: label, score, suggest an
     await expect.poll(() => page.textContent('[data-testid="suggest-position"]')).toMatch(/^2 \//);
     await page.keyboard.press('Shift+N');
     await expect.poll(() => page.textContent('[data-testid="suggest-position"]')).toMatch(/^1 \//);
+    // The whole scene with its markers (F fits it), then back to the first place.
+    await page.keyboard.press('f');
+    await mapsIdle(page);
+    await page.screenshot({ path: join(SHOTS, `studio-suggest${SUFFIX}.png`) });
+    await page.keyboard.press('n');
+    await page.keyboard.press('Shift+N');
     // Label the first places as the mask calls them (cloud or clear), each at the map's centre.
     for (let i = 0; i < 8; i++) {
       const text = (await page.textContent('[data-testid="suggest-place"]')) ?? '';
@@ -159,10 +170,6 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio: label, score, suggest an
       const n = await labelCount(page);
       await paint(page, 16);
       await expect.poll(() => labelCount(page)).toBe(n + 1);
-      if (i === 2) {
-        await mapsIdle(page);
-        await page.screenshot({ path: join(SHOTS, `studio-suggest${SUFFIX}.png`) });
-      }
       await page.keyboard.press('n');
     }
   });
@@ -174,8 +181,10 @@ describe.skipIf(!hasTool('chromium'))('S2 Cloud Studio: label, score, suggest an
     const result = (await page.textContent('[data-testid="teach-result"]')) ?? '';
     const id = `dl-l8s2-uv-6b-taught-${name}`;
     expect(result).toContain(id);
-    expect(result).toMatch(/before.*after/s);
+    expect(result).toMatch(/default.*refit/s);
     expect(existsSync(join(models, id, 'model.json'))).toBe(true);
+    await page.waitForSelector('#label-teach:has-text("Refit from my labels")');
+    await page.locator('[data-testid="teach-result"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, `studio-teach${SUFFIX}.png`) });
 
     // The Run panel offers it at once; run it and see its mask on the map.

@@ -137,8 +137,10 @@ class LabelsStore {
 
   toggle(on = !this.active): void {
     this.active = on;
+    // The inspector sits where the tools go, and clicks no longer feed it.
+    if (on) scene.inspect = null;
     view.status = on
-      ? `Labelling: ${this.className(this.cls)} with the ${this.tool}. Keys: ${LABEL_CLASSES.map((c) => `${c.key} ${c.name}`).join(', ')}; Ctrl+Z undo.`
+      ? `Labelling on (tools at the map's top left). Keys: ${LABEL_CLASSES.map((c) => `${c.key} ${c.name}`).join(', ')}; Ctrl+Z undo.`
       : 'Labelling off: clicks inspect pixels again.';
   }
 
