@@ -345,8 +345,11 @@ export interface InvokeChannels {
     args: { patch: Partial<SettingsDto>; recent?: { path: string; name?: string } };
     result: SettingsDto;
   };
-  /** The labels of the open product (read from its file when there is one). */
-  'labels.load': { args: { sceneId: string }; result: LabelSetDto };
+  /**
+   * The labels of the open product (read from its file when there is one). `file`: a .gpkg the
+   * user chose to keep them in instead of the app's data folder (read when it exists).
+   */
+  'labels.load': { args: { sceneId: string; file?: string }; result: LabelSetDto };
   /** Adds one label and writes the file at once (atomically). */
   'labels.add': { args: { sceneId: string; label: LabelDto }; result: LabelSetDto };
   'labels.undo': { args: { sceneId: string }; result: LabelSetDto };

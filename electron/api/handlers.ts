@@ -147,7 +147,7 @@ export function createApi(opts: ApiOptions): ApiContext {
       }
       return settings.load();
     },
-    'labels.load': async ({ sceneId }) => labels.load(sceneId),
+    'labels.load': async ({ sceneId, file }) => labels.load(sceneId, file),
     'labels.add': async ({ sceneId, label }) => labels.add(sceneId, label),
     'labels.undo': async ({ sceneId }) => labels.undo(sceneId),
     'labels.redo': async ({ sceneId }) => labels.redo(sceneId),

@@ -1,21 +1,21 @@
 /**
  * The labelling channels (issue 16): an analyst's labels of the open product, kept per product
- * in a GeoPackage the main process places in the app's data folder (the renderer never names a
- * path), written atomically after every change so a crash loses nothing; undo and redo over the
+ * in a GeoPackage the main process places in the app's data folder (or one .gpkg the user
+ * chose, checked here), written atomically after every change so a crash loses nothing; undo and redo over the
  * session's history; suggestions of where to label next; and teaching the fused decision from
  * the labels. Geometry crosses the contract in longitude/latitude and is stored in the
  * product's CRS.
  */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { S2Error } from '../core/errors.js';
 import { readLabels, writeLabelsGpkg, type Label } from '../core/labels/index.js';
 import type { MaskClassValue } from '../core/masks/schema.js';
 import { crsFromEpsg } from '../core/masks/vector/crs.js';
 import { makeTransform, transformGeometry, type PointTransform } from '../core/masks/vector/reproject.js';
 import type { Position, VectorGeometry } from '../core/masks/vector/types.js';
-import { outputPathIn } from '../core/outputs/index.js';
+import { confineOutput, outputPathIn } from '../core/outputs/index.js';
 import { suggestPlaces } from '../core/suggest/index.js';
 import { teach } from '../core/teach/index.js';
 import type { TileService } from '../core/tiles/index.js';
@@ -69,8 +69,15 @@ export class LabelsApi {
     this.author = opts.author ?? loginName();
   }
 
-  async load(sceneId: string): Promise<LabelSetDto> {
-    return this.dto(await this.session(sceneId));
+  /** The scene's labels; with `file`, from (and from now on to) that GeoPackage instead. */
+  async load(sceneId: string, file?: string): Promise<LabelSetDto> {
+    if (file === undefined) return this.dto(await this.session(sceneId));
+    const known = this.sessions.get(sceneId);
+    if (known) await known.queue.catch(() => undefined);
+    // Built first: a file that cannot be read leaves the labels where they were.
+    const s = await this.build(sceneId, await chosenFile(file));
+    this.sessions.set(sceneId, s);
+    return this.dto(s);
   }
 
   async add(sceneId: string, label: LabelDto): Promise<LabelSetDto> {
@@ -187,15 +194,25 @@ export class LabelsApi {
 
   /** The scene's labels: read from its file the first time (the file may hold an earlier session's). */
   private async session(sceneId: string): Promise<Session> {
-    if (typeof sceneId !== 'string' || !sceneId)
-      throw new S2Error('INVALID_ARGUMENT', 'Open a product before labelling it.');
     const known = this.sessions.get(sceneId);
     if (known) return known;
+    const s = await this.build(sceneId);
+    // Another call may have read it meanwhile: keep the first.
+    const again = this.sessions.get(sceneId);
+    if (again) return again;
+    this.sessions.set(sceneId, s);
+    return s;
+  }
+
+  /** A scene's labels, read from `chosen` or the scene's own file in the data folder. */
+  private async build(sceneId: string, chosen?: string): Promise<Session> {
+    if (typeof sceneId !== 'string' || !sceneId)
+      throw new S2Error('INVALID_ARGUMENT', 'Open a product before labelling it.');
     // Throws in words when the scene is not open.
     const info = this.tiles.sceneInfo(sceneId);
     const stem = `${info.productName.replace(/\.SAFE$/i, '')}_T${info.tileId.replace(/^T/, '')}.labels.gpkg`;
     // The name comes from metadata: sanitised and confined to the labels folder.
-    const file = await outputPathIn(join(this.opts.dataDir, 'labels'), stem);
+    const file = chosen ?? (await outputPathIn(join(this.opts.dataDir, 'labels'), stem));
     const crs = crsFromEpsg(info.epsg);
     let labels: Label[] = [];
     if (existsSync(file)) {
@@ -203,7 +220,7 @@ export class LabelsApi {
       const toProduct = makeTransform(loaded.crs, info.epsg, file);
       labels = loaded.labels.map((l) => ({ ...l, geometry: transformGeometry(l.geometry, toProduct) }));
     }
-    const s: Session = {
+    return {
       sceneId,
       product: info.path,
       productName: info.productName,
@@ -216,11 +233,6 @@ export class LabelsApi {
       fromMap: makeTransform(crsFromEpsg(4326), info.epsg),
       queue: Promise.resolve(),
     };
-    // Another call may have read it meanwhile: keep the first.
-    const again = this.sessions.get(sceneId);
-    if (again) return again;
-    this.sessions.set(sceneId, s);
-    return s;
   }
 
   /** Applies one change after the ones before it, writes the file, then makes it the current state. */
@@ -271,6 +283,23 @@ export class LabelsApi {
       canRedo: s.at < s.history.length - 1,
     };
   }
+}
+
+/**
+ * A label file the user typed or picked: an absolute .gpkg path in a folder that exists, its
+ * real folder checked (confineOutput follows links), so the renderer cannot aim writes elsewhere
+ * than the file named.
+ */
+async function chosenFile(file: unknown): Promise<string> {
+  if (typeof file !== 'string' || !isAbsolute(file) || extname(file).toLowerCase() !== '.gpkg')
+    throw new S2Error(
+      'INVALID_ARGUMENT',
+      'Labels are kept in a GeoPackage: give the full path of a .gpkg file.',
+    );
+  const folder = dirname(file);
+  if (!existsSync(folder))
+    throw new S2Error('INVALID_ARGUMENT', `${folder} does not exist: choose a folder that does.`, { file });
+  return confineOutput(folder, basename(file));
 }
 
 function loginName(): string {

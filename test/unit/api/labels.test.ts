@@ -3,7 +3,7 @@
  * GeoPackage in the product's CRS in the app's data folder after every change; undo and redo
  * rewrite it; a new session reads it back; a bad label or an unknown scene is refused in words.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,33 @@ describe('labels API', () => {
     } finally {
       await again.dispose();
     }
+  });
+
+  it('keeps the labels in a file the user chose, and refuses one that is not a label GeoPackage', async () => {
+    const chosen = join(dir, 'mine', 'north.gpkg');
+    mkdirSync(join(dir, 'mine'));
+    const set = await api.handlers['labels.load']({ sceneId, file: chosen });
+    expect(set.file).toBe(chosen);
+    expect(set.labels).toEqual([]);
+    await api.handlers['labels.add']({
+      sceneId,
+      label: { cls: 1, geometry: { type: 'Point', coordinates: centre } },
+    });
+    expect((await readLabels(chosen)).labels).toHaveLength(1);
+    const relative = await dispatch(api.handlers, 'labels.load', { sceneId, file: 'x.gpkg' });
+    expect(relative.ok ? '' : relative.error.message).toMatch(/full path/);
+    const tif = await dispatch(api.handlers, 'labels.load', { sceneId, file: join(dir, 'x.tif') });
+    expect(tif.ok ? '' : tif.error.message).toMatch(/GeoPackage/);
+    const nowhere = await dispatch(api.handlers, 'labels.load', { sceneId, file: join(dir, 'no', 'x.gpkg') });
+    expect(nowhere.ok ? '' : nowhere.error.message).toMatch(/does not exist/);
+    writeFileSync(join(dir, 'mine', 'other.gpkg'), 'not a database');
+    const other = await dispatch(api.handlers, 'labels.load', {
+      sceneId,
+      file: join(dir, 'mine', 'other.gpkg'),
+    });
+    expect(other.ok).toBe(false);
+    // ... and the labels stay in the file chosen before.
+    expect((await api.handlers['labels.load']({ sceneId })).file).toBe(chosen);
   });
 
   it('refuses labels it cannot store, and unknown scenes, in words', async () => {

@@ -135,6 +135,21 @@ class LabelsStore {
     }
   }
 
+  /** Keeps the labels in a .gpkg the user chose (its labels, when it has some, are read). */
+  async useFile(path: string): Promise<void> {
+    const sceneId = scene.id;
+    if (!sceneId || !path.trim()) return;
+    this.error = null;
+    try {
+      const set = await invoke('labels.load', { sceneId, file: path.trim() });
+      if (scene.id !== sceneId) return;
+      this.set = set;
+      for (const fn of this.listeners) fn(set);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
   toggle(on = !this.active): void {
     this.active = on;
     // The inspector sits where the tools go, and clicks no longer feed it.
