@@ -32,6 +32,8 @@ export interface BenchRow {
   sha1?: string;
   /** Median over rounds of this tool's wall time / opj_decompress's in the same round. */
   vsOpj?: number;
+  /** Median CPU seconds / opj_decompress's median CPU seconds (CPU time is robust to other load). */
+  cpuVsOpj?: number;
   /** Runs the medians are over. */
   runs: number;
 }
@@ -138,8 +140,8 @@ const has = (tool: string): boolean => {
 
 function table(rows: BenchRow[]): string {
   const lines = [
-    '| tool | level | runs | wall (s), median | vs opj_decompress, median of rounds | CPU (s) | peak RSS (MB) |',
-    '|---|---|---|---|---|---|---|',
+    '| tool | level | runs | wall (s), median | vs opj_decompress, median of rounds | CPU (s), median | CPU vs opj_decompress | peak RSS (MB) |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const cells = [
@@ -149,6 +151,7 @@ function table(rows: BenchRow[]): string {
       (r.wallMs / 1000).toFixed(2),
       r.vsOpj !== undefined ? `${r.vsOpj.toFixed(2)}x` : '',
       r.cpuS.toFixed(1),
+      r.cpuVsOpj !== undefined ? `${r.cpuVsOpj.toFixed(2)}x` : '',
       r.peakRssMb.toFixed(0),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
@@ -265,7 +268,8 @@ export async function runJp2Bench(
           (runs.get(t.name) as Run[]).push(r);
           meta = r.meta ?? meta;
           log(
-            `round ${round + 1} level ${level} ${t.name}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.peakRssMb.toFixed(0)} MB`,
+            `round ${round + 1} level ${level} ${t.name}: ${(r.wallMs / 1000).toFixed(2)} s, ` +
+              `CPU ${r.cpuS.toFixed(1)} s, ${r.peakRssMb.toFixed(0)} MB`,
           );
         }
       }
@@ -287,6 +291,7 @@ export async function runJp2Bench(
           peakRssMb: median(rs.map((r) => r.peakRssMb)),
           sha1,
           vsOpj: opj ? median(perRound) : undefined,
+          cpuVsOpj: opj ? median(rs.map((r) => r.cpuS)) / median(opj.map((r) => r.cpuS)) : undefined,
           runs: rs.length,
         });
         if (opj) ratios.push(`${t.name} L${level}: ${perRound.map((x) => x.toFixed(2)).join(' ')}`);
