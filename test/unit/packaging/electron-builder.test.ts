@@ -272,6 +272,10 @@ describe('the packaged app (app.asar built from the files list)', () => {
         },
       );
     }
+    // Our WASM build of OpenJPEG is committed (users have no emscripten).
+    cpSync(join(ROOT, 'native', 'openjp2-wasm'), join(project, 'native', 'openjp2-wasm'), {
+      recursive: true,
+    });
 
     const config = await loadConfig();
     files = selectFiles(project, stringPatterns(config.files));
@@ -302,6 +306,9 @@ describe('the packaged app (app.asar built from the files list)', () => {
     expect(files.some((f) => f.startsWith('native-models/build/'))).toBe(false);
     expect(files.filter((f) => f.endsWith('/model.json')).length).toBeGreaterThanOrEqual(4);
     expect(files.filter((f) => f.endsWith('/keras-config.json')).length).toBeGreaterThanOrEqual(1);
+    // The SIMD WASM codec, where wasm-simd.ts looks (walking up from dist/electron/core/raster/jp2).
+    expect(packed.has('native/openjp2-wasm/openjp2.wasm')).toBe(true);
+    expect(packed.has('native/openjp2-wasm/LICENSE.openjpeg')).toBe(true);
   });
 
   it('package.json "main" points to a file inside the archive; preload and workers are there too', () => {
