@@ -180,6 +180,19 @@ describe('labels store', () => {
     expect(view.panel).toBe('run');
   });
 
+  it('keeps the labels in a file the user names, and says why one cannot be used', async () => {
+    const { labels } = await load();
+    api.current!.handle('labels.load', ({ sceneId, file }) => {
+      if (file === '/bad.tif') throw new Error('Labels are kept in a GeoPackage');
+      return { sceneId, file: file ?? FILE, epsg: 32631, labels: [], canUndo: false, canRedo: false };
+    });
+    await labels.useFile('  /home/me/north.gpkg ');
+    expect(labels.set?.file).toBe('/home/me/north.gpkg');
+    await labels.useFile('/bad.tif');
+    expect(labels.error).toMatch(/GeoPackage/);
+    expect(labels.set?.file).toBe('/home/me/north.gpkg');
+  });
+
   it('says why a refit failed, in words', async () => {
     const { labels } = await load();
     api.current!.handle('labels.teach', () => {
