@@ -3,7 +3,7 @@
  * strip's classes and probabilities as they pass.
  */
 import { classNameItems } from '../masks/schema.js';
-import { CogWriter, KAPPAMASK_PALETTE } from '../raster/cog/index.js';
+import { CogWriter, KAPPAMASK_PALETTE, type CogOptions, type CogTypedArray } from '../raster/cog/index.js';
 import type { Strip, StripContext, StripStep } from './strips.js';
 
 /** Pixels per class value 0..4 (0 = no data), counted as strips pass. */
@@ -50,30 +50,23 @@ export interface OutputIdentity {
   productId: string;
 }
 
-/** The class COG, written row by row as strips pass (atomically: nothing is left on failure). */
-export class ClassCogSink implements StripStep {
+/** A COG written row by row as strips pass, atomically: nothing is left on failure. */
+class CogRowSink implements StripStep {
+  readonly stage = 'write';
   private writer: CogWriter | undefined;
 
   constructor(
     private readonly path: string,
-    private readonly id: OutputIdentity,
+    private readonly options: (ctx: StripContext) => CogOptions,
+    private readonly rows: (s: Strip) => readonly CogTypedArray[],
   ) {}
 
   async start(ctx: StripContext): Promise<void> {
-    this.writer = await CogWriter.open(this.path, {
-      grid: ctx.grid,
-      dataType: 'Uint8',
-      bands: [{ description: `${this.id.modelId} classes`, metadata: classNameItems() }],
-      nodata: 0,
-      palette: KAPPAMASK_PALETTE,
-      overviewResampling: 'mode',
-      metadata: outputMetadata(this.id, ctx),
-      signal: ctx.signal,
-    });
+    this.writer = await CogWriter.open(this.path, { ...this.options(ctx), signal: ctx.signal });
   }
 
   async strip(s: Strip): Promise<void> {
-    await this.writer!.writeRows(s.y0, [s.classes]);
+    await this.writer!.writeRows(s.y0, this.rows(s));
   }
 
   async finish(): Promise<void> {
@@ -85,39 +78,42 @@ export class ClassCogSink implements StripStep {
   }
 }
 
-/** The probability COG (float32, one band per output channel), written row by row. */
-export class ProbabilityCogSink implements StripStep {
-  private writer: CogWriter | undefined;
-
-  constructor(
-    private readonly path: string,
-    private readonly id: OutputIdentity,
-  ) {}
-
-  async start(ctx: StripContext): Promise<void> {
-    this.writer = await CogWriter.open(this.path, {
-      grid: ctx.grid,
-      dataType: 'Float32',
-      bands: Array.from({ length: ctx.channels }, (_, k) => ({
-        description: `${this.id.modelId} probability ${k}`,
-      })),
-      nodata: NaN,
-      overviewResampling: 'average',
-      metadata: outputMetadata(this.id, ctx),
-      signal: ctx.signal,
-    });
+/** The class COG (the schema's values and palette). */
+export class ClassCogSink extends CogRowSink {
+  constructor(path: string, id: OutputIdentity) {
+    super(
+      path,
+      (ctx) => ({
+        grid: ctx.grid,
+        dataType: 'Uint8',
+        bands: [{ description: `${id.modelId} classes`, metadata: classNameItems() }],
+        nodata: 0,
+        palette: KAPPAMASK_PALETTE,
+        overviewResampling: 'mode',
+        metadata: outputMetadata(id, ctx),
+      }),
+      (s) => [s.classes],
+    );
   }
+}
 
-  async strip(s: Strip): Promise<void> {
-    await this.writer!.writeRows(s.y0, s.probabilities);
-  }
-
-  async finish(): Promise<void> {
-    await this.writer?.finish();
-  }
-
-  async abort(): Promise<void> {
-    await this.writer?.abort();
+/** The probability COG (float32, one band per output channel). */
+export class ProbabilityCogSink extends CogRowSink {
+  constructor(path: string, id: OutputIdentity) {
+    super(
+      path,
+      (ctx) => ({
+        grid: ctx.grid,
+        dataType: 'Float32',
+        bands: Array.from({ length: ctx.channels }, (_, k) => ({
+          description: `${id.modelId} probability ${k}`,
+        })),
+        nodata: NaN,
+        overviewResampling: 'average',
+        metadata: outputMetadata(id, ctx),
+      }),
+      (s) => s.probabilities,
+    );
   }
 }
 

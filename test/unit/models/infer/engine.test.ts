@@ -120,6 +120,9 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
     });
     expect(res.resolution).toBe(20);
     expect(progress.at(-1)).toBe(res.tiles);
+    // The COG sinks' time is the run's write time.
+    expect(res.timings.writeSeconds).toBeGreaterThan(0);
+    expect(res.timings.writeSeconds).toBe(res.timings.steps.write);
     const mask = await readClassRaster(
       product,
       product.masks.find((m) => m.kind === 'MSK_CLASSI')!,
