@@ -48,7 +48,9 @@ describe('API: problems where they happen', () => {
 
   it('a damaged product opens with its read errors; its tiles say why once per reason', async () => {
     const view = await api.handlers['scene.open']({ path: DAMAGED });
-    expect(view.map.warnings.join('\n')).toMatch(/B0\d\.jp2 is 30 x 30 px but the tile metadata \(MTD_TL\.xml\) gives 10980/);
+    expect(view.map.warnings.join('\n')).toMatch(
+      /B0\d\.jp2 is 30 x 30 px but the tile metadata \(MTD_TL\.xml\) gives 10980/,
+    );
     const id = view.map.sceneId;
     // Six tiles over the scene at zoom 9, each failing on one of the three band files.
     const tiles = ['9/257/186', '9/257/187', '9/258/186', '9/258/187', '9/256/186', '9/256/187'];
