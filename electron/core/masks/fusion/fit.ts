@@ -73,48 +73,14 @@ export function fitLogistic(s: Samples, l2 = 1e-2, maxIterations = 50): Logistic
   for (let i = 0; i < n; i++) for (let f = 0; f < k; f++) mean[f]! += x[i * k + f]! / n;
   for (let i = 0; i < n; i++) for (let f = 0; f < k; f++) std[f]! += (x[i * k + f]! - mean[f]!) ** 2 / n;
   for (let f = 0; f < k; f++) std[f] = Math.sqrt(std[f]!) || 1;
-  const d = k + 1; // weights, then the bias
-  const w = new Array<number>(d).fill(0);
-  const z = new Float64Array(d);
-  z[k] = 1;
-  let it = 0;
-  for (; it < maxIterations; it++) {
-    const h = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-    const g = new Array<number>(d).fill(0);
-    for (let i = 0; i < n; i++) {
-      let t = 0;
-      for (let f = 0; f < k; f++) {
-        z[f] = (x[i * k + f]! - mean[f]!) / std[f]!;
-        t += w[f]! * z[f]!;
-      }
-      t += w[k]!;
-      const p = 1 / (1 + Math.exp(-t));
-      const r = p - y[i]!;
-      const v = p * (1 - p);
-      for (let a = 0; a < d; a++) {
-        g[a]! += (r * z[a]!) / n;
-        const va = (v * z[a]!) / n;
-        for (let b = a; b < d; b++) h[a]![b]! += va * z[b]!;
-      }
-    }
-    for (let a = 0; a < d; a++) {
-      for (let b = 0; b < a; b++) h[a]![b] = h[b]![a]!;
-      if (a < k) {
-        h[a]![a]! += l2;
-        g[a]! += l2 * w[a]!;
-      }
-    }
-    const step = solve(h, g);
-    let change = 0;
-    for (let a = 0; a < d; a++) {
-      w[a]! -= step[a]!;
-      change = Math.max(change, Math.abs(step[a]!));
-    }
-    if (change < 1e-8) {
-      it++;
-      break;
-    }
-  }
+  // Mean log-loss (each sample's terms divided by n); the weights drawn toward 0, not the bias.
+  const strength = [...new Array<number>(k).fill(l2), 0];
+  const { w, it } = newton(s, mean, std, new Array<number>(k + 1).fill(0), {
+    divide: n,
+    strength,
+    center: new Array<number>(k + 1).fill(0),
+    maxIterations,
+  });
   return { mean, std, weights: w.slice(0, k), bias: w[k]!, iterations: it };
 }
 
@@ -142,7 +108,7 @@ export function fitLogisticToward(
   weights?: Float64Array,
   maxIterations = 50,
 ): LogisticFit {
-  const { x, y, k } = s;
+  const { y, k } = s;
   const n = y.length;
   const mean = [...prior.mean];
   const std = [...prior.std];
@@ -154,12 +120,43 @@ export function fitLogisticToward(
   if (!(lambda > 0)) throw new RangeError(`fitLogisticToward: lambda must be > 0 (got ${lambda})`);
   if (n === 0 || lambda === Infinity)
     return { mean, std, weights: [...prior.weights], bias: prior.bias, iterations: 0 };
-  const d = k + 1;
-  const w = [...theta0];
+  // Summed log-loss; weights and bias drawn toward the prior's.
+  const { w, it } = newton(s, mean, std, theta0, {
+    divide: 1,
+    strength: new Array<number>(k + 1).fill(lambda),
+    center: theta0,
+    maxIterations,
+    ...(weights ? { sampleWeights: weights } : {}),
+  });
+  return { mean, std, weights: w.slice(0, k), bias: w[k]!, iterations: it };
+}
+
+/**
+ * Newton's method for a penalised logistic regression on standardised features: minimises the
+ * log-loss (each sample's terms scaled by its weight and divided by `divide`) plus
+ * sum_a strength_a / 2 (theta_a - center_a)^2 over the weights and then the bias.
+ */
+function newton(
+  s: Samples,
+  mean: readonly number[],
+  std: readonly number[],
+  start: readonly number[],
+  o: {
+    divide: number;
+    strength: readonly number[];
+    center: readonly number[];
+    maxIterations: number;
+    sampleWeights?: Float64Array;
+  },
+): { w: number[]; it: number } {
+  const { x, y, k } = s;
+  const n = y.length;
+  const d = k + 1; // weights, then the bias
+  const w = [...start];
   const z = new Float64Array(d);
   z[k] = 1;
   let it = 0;
-  for (; it < maxIterations; it++) {
+  for (; it < o.maxIterations; it++) {
     const h = Array.from({ length: d }, () => new Array<number>(d).fill(0));
     const g = new Array<number>(d).fill(0);
     for (let i = 0; i < n; i++) {
@@ -170,19 +167,21 @@ export function fitLogisticToward(
       }
       t += w[k]!;
       const p = 1 / (1 + Math.exp(-t));
-      const c = weights ? weights[i]! : 1;
+      const c = o.sampleWeights ? o.sampleWeights[i]! : 1;
       const r = c * (p - y[i]!);
       const v = c * p * (1 - p);
       for (let a = 0; a < d; a++) {
-        g[a]! += r * z[a]!;
-        const va = v * z[a]!;
+        g[a]! += (r * z[a]!) / o.divide;
+        const va = (v * z[a]!) / o.divide;
         for (let b = a; b < d; b++) h[a]![b]! += va * z[b]!;
       }
     }
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < a; b++) h[a]![b] = h[b]![a]!;
+      const lambda = o.strength[a]!;
+      if (lambda === 0) continue;
       h[a]![a]! += lambda;
-      g[a]! += lambda * (w[a]! - theta0[a]!);
+      g[a]! += lambda * (w[a]! - o.center[a]!);
     }
     const step = solve(h, g);
     let change = 0;
@@ -195,5 +194,5 @@ export function fitLogisticToward(
       break;
     }
   }
-  return { mean, std, weights: w.slice(0, k), bias: w[k]!, iterations: it };
+  return { w, it };
 }
