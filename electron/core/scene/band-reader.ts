@@ -53,7 +53,6 @@ export function bandScaling(product: Product, band: ReflectanceBand): BandScalin
  */
 export class BandSources {
   private readonly sources = new Map<string, Promise<ByteSource>>();
-  private checked = new Set<string>();
 
   constructor(private readonly product: Product) {}
 
@@ -68,19 +67,9 @@ export class BandSources {
     return src;
   }
 
-  /** Whether the size of `path` was already checked against its grid (once per file is enough). */
-  sizeChecked(path: string): boolean {
-    return this.checked.has(path);
-  }
-
-  markSizeChecked(path: string): void {
-    this.checked.add(path);
-  }
-
   async close(): Promise<void> {
     const all = [...this.sources.values()];
     this.sources.clear();
-    this.checked = new Set();
     await Promise.allSettled(all.map(async (src) => (await src).close()));
   }
 }
@@ -210,10 +199,8 @@ export async function decodeBandWindow(
   const decoder: RasterDecoder = bandDecoder(io.decoder ?? getSharedDecoder());
   const src = io.sources ? await io.sources.get(path) : await product.open(path);
   try {
-    if (!io.sources?.sizeChecked(path)) {
-      checkSize(src.name, await decoder.info(src), grid);
-      io.sources?.markSizeChecked(path);
-    }
+    // Cheap after the first read: the decoder keeps the file's parsed header while it is open.
+    checkSize(src.name, await decoder.info(src), grid);
     const raster = await decoder.decode(src, { window, level }, io.signal);
     if (raster.components !== 1) {
       throw new S2Error(
