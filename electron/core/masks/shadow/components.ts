@@ -41,15 +41,18 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
     for (let x = 0; x < width; x++) {
       const p = row + x;
       if (!mask[p]) continue;
-      let l = 0;
-      // Already-visited 8-neighbours: W, NW, N, NE.
-      if (x > 0 && mask[p - 1]) l = labels[p - 1] as number;
-      if (y > 0) {
-        const up = p - width;
-        if (x > 0 && mask[up - 1]) l = l ? union(l, labels[up - 1] as number) : (labels[up - 1] as number);
-        if (mask[up]) l = l ? union(l, labels[up] as number) : (labels[up] as number);
-        if (x < width - 1 && mask[up + 1])
-          l = l ? union(l, labels[up + 1] as number) : (labels[up + 1] as number);
+      // Already-visited 8-neighbours: NW (a), N (b), NE (c), W (d). Wu, Otoo & Suzuki's decision
+      // tree: N touches the other three, and W touches NW, so their sets were merged when those
+      // pixels were labelled; at most one union is ever needed.
+      const top = y > 0;
+      const b = top && mask[p - width] ? (labels[p - width] as number) : 0;
+      let l = b;
+      if (!b) {
+        const a = top && x > 0 && mask[p - width - 1] ? (labels[p - width - 1] as number) : 0;
+        const c = top && x < width - 1 && mask[p - width + 1] ? (labels[p - width + 1] as number) : 0;
+        const d = x > 0 && mask[p - 1] ? (labels[p - 1] as number) : 0;
+        if (c) l = a ? union(c, a) : d ? union(c, d) : c;
+        else l = a || d;
       }
       if (!l) {
         if (next >= parent.length) {

@@ -65,13 +65,16 @@ export function backgroundMean(
   const bh = Math.ceil(height / b);
   const sum = new Float64Array(bw * bh);
   const cnt = new Float64Array(bw * bh);
+  // Per-column block index and bilinear weights, worked out once rather than per pixel.
+  const colBlock = new Int32Array(width);
+  for (let x = 0; x < width; x++) colBlock[x] = Math.floor(x / b);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const brow = Math.floor(y / b) * bw;
     for (let x = 0; x < width; x++) {
       const i = row + x;
       if (!use[i]) continue;
-      const j = brow + Math.floor(x / b);
+      const j = brow + (colBlock[x] as number);
       sum[j] = (sum[j] as number) + (band[i] as number);
       cnt[j] = (cnt[j] as number) + 1;
     }
@@ -85,22 +88,32 @@ export function backgroundMean(
   if (b === 1) return mean;
   // Bilinear back to pixels (block centres at (k + 0.5) * b - 0.5).
   const out = new Float32Array(width * height);
+  const xs0 = new Int32Array(width);
+  const xs1 = new Int32Array(width);
+  const wxs = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(Math.max((x + 0.5) / b - 0.5, 0), bw - 1);
+    const x0 = Math.floor(fx);
+    xs0[x] = x0;
+    xs1[x] = Math.min(x0 + 1, bw - 1);
+    wxs[x] = fx - x0;
+  }
   for (let y = 0; y < height; y++) {
     const fy = Math.min(Math.max((y + 0.5) / b - 0.5, 0), bh - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, bh - 1);
+    const r0 = y0 * bw;
+    const r1 = Math.min(y0 + 1, bh - 1) * bw;
     const wy = fy - y0;
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(Math.max((x + 0.5) / b - 0.5, 0), bw - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, bw - 1);
-      const wx = fx - x0;
-      out[y * width + x] = lerpNaN(
-        mean[y0 * bw + x0] as number,
-        mean[y0 * bw + x1] as number,
-        mean[y1 * bw + x0] as number,
-        mean[y1 * bw + x1] as number,
-        wx,
+      const x0 = xs0[x] as number;
+      const x1 = xs1[x] as number;
+      out[row + x] = lerpNaN(
+        mean[r0 + x0] as number,
+        mean[r0 + x1] as number,
+        mean[r1 + x0] as number,
+        mean[r1 + x1] as number,
+        wxs[x] as number,
         wy,
       );
     }

@@ -48,6 +48,14 @@ export function matchObject(
   let best = -1;
   let bestHeight: number | null = null;
   let bestIndex = -1;
+  // Row and column of each sampled pixel, once: every searched height moves the same pixels.
+  const rows = new Int32Array(sample.length);
+  const cols = new Int32Array(sample.length);
+  for (let i = 0; i < sample.length; i++) {
+    const p = sample[i] as number;
+    rows[i] = (p / width) | 0;
+    cols[i] = p - (rows[i] as number) * width;
+  }
   const scoreAt = (h: number): number => {
     const dc = Math.round(per.dcol * h);
     const dr = Math.round(per.drow * h);
@@ -55,9 +63,8 @@ export function matchObject(
     let counted = 0;
     let hits = 0;
     for (let i = 0; i < sample.length; i++) {
-      const p = sample[i] as number;
-      const r = ((p / width) | 0) + dr;
-      const c = (p % width) + dc;
+      const r = (rows[i] as number) + dr;
+      const c = (cols[i] as number) + dc;
       if (r < 0 || c < 0 || r >= height || c >= width) continue;
       const q = r * width + c;
       if (!valid[q] || labels[q] === id) continue;

@@ -80,6 +80,54 @@ describe('labelComponents', () => {
   });
 });
 
+describe('labelComponents against a flood fill', () => {
+  // Ids in the order of each object's first pixel in raster order, pixels in raster order.
+  function floodLabels(m: Uint8Array, w: number, h: number): Int32Array {
+    const labels = new Int32Array(w * h);
+    let id = 0;
+    for (let s = 0; s < w * h; s++) {
+      if (!m[s] || labels[s]) continue;
+      labels[s] = ++id;
+      const stack = [s];
+      while (stack.length) {
+        const p = stack.pop() as number;
+        const x = p % w;
+        const y = (p / w) | 0;
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) {
+            const nx = x + dx;
+            const ny = y + dy;
+            if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+            const q = ny * w + nx;
+            if (m[q] && !labels[q]) {
+              labels[q] = id;
+              stack.push(q);
+            }
+          }
+      }
+    }
+    return labels;
+  }
+
+  it('gives the same objects, ids and pixel lists on random masks of every density', () => {
+    let seed = 3;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const density of [0.2, 0.45, 0.6, 0.8]) {
+      const w = 37;
+      const h = 23;
+      const m = Uint8Array.from({ length: w * h }, () => (rnd() < density ? 1 : 0));
+      const c = labelComponents(m, w, h);
+      const ref = floodLabels(m, w, h);
+      expect(Array.from(c.labels)).toEqual(Array.from(ref));
+      for (let k = 1; k <= c.count; k++) {
+        const px = Array.from(c.pixels.subarray(c.start[k - 1], c.start[k]));
+        expect(px.every((p) => ref[p] === k)).toBe(true);
+        expect(px).toEqual([...px].sort((a, b) => a - b));
+      }
+    }
+  });
+});
+
 describe('dilateSquare', () => {
   it('grows a point into a (2r+1) square, clipped at the edge', () => {
     const m = new Uint8Array(49);
@@ -89,6 +137,24 @@ describe('dilateSquare', () => {
     let n = 0;
     for (const v of d) n += v;
     expect(n).toBe(25 + 9 - 4); // the two squares share 2 x 2
+  });
+
+  it('equals the brute-force (2r+1) square on random masks', () => {
+    let seed = 5;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const w = 31;
+    const h = 17;
+    const m = Uint8Array.from({ length: w * h }, () => (rnd() < 0.04 ? 1 : 0));
+    for (const r of [1, 2, 3, 5, 40]) {
+      const d = dilateSquare(m, w, h, r);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          let hit = 0;
+          for (let j = Math.max(0, y - r); j <= Math.min(h - 1, y + r); j++)
+            for (let i = Math.max(0, x - r); i <= Math.min(w - 1, x + r); i++) hit |= m[j * w + i] as number;
+          expect(d[y * w + x]).toBe(hit);
+        }
+    }
   });
 });
 
