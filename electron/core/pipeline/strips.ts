@@ -57,8 +57,13 @@ export interface StripStep {
   readonly needs?: readonly StripNeed[];
   /** Name its time is counted under ('write' for outputs). */
   readonly stage?: string;
-  /** Bytes the step keeps beyond one strip (for the memory estimate). */
-  memoryBytes?(ctx: { width: number; height: number; channels: number }): number;
+  /** Bytes the step keeps beyond one strip (for the memory estimate); `stripRows`: rows of a strip. */
+  memoryBytes?(ctx: { width: number; height: number; channels: number; stripRows: number }): number;
+  /**
+   * Seconds per stage name, for a step that times its own work (work done in a worker, which
+   * the wall time of `strip` would overstate); otherwise the pipeline times `strip`.
+   */
+  readonly ownSeconds?: Readonly<Record<string, number>>;
   start?(ctx: StripContext): void | Promise<void>;
   strip(strip: Strip): void | Promise<void>;
   /** After the last strip (write the file's end, ...). */

@@ -140,6 +140,62 @@ describe.skipIf(!tools)('strip pipeline', () => {
     expect(Object.values(r.reads.decodes)).toEqual([r.reads.strips, r.reads.strips, r.reads.strips]);
   });
 
+  it('overlaps a step that finishes later with the next strip, keeping strips in order, and frees its bands', async () => {
+    const seen: string[] = [];
+    let slowOpen = 0;
+    // A step working elsewhere (as the cloud rules' worker does): it takes its band at once and
+    // finishes a while later.
+    const slow: StripStep = {
+      needs: [{ band: 'B04', resolution: 20 }],
+      ownSeconds: { slow: 1 },
+      strip(s: Strip) {
+        const copy = s.core('B04').slice();
+        slowOpen++;
+        seen.push(`slow start ${s.y0}`);
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            for (let i = 0; i < s.classes.length; i++) if (!Number.isNaN(copy[i])) s.classes[i] = 3;
+            slowOpen--;
+            seen.push(`slow end ${s.y0}`);
+            resolve();
+          }, 30),
+        );
+      },
+    };
+    let lateRead: unknown = null;
+    const after: StripStep = {
+      strip(s: Strip) {
+        expect(s.classes.includes(1)).toBe(false); // the slow step's change is in
+        // The last step that reads bands has them: the strip's bands are gone.
+        try {
+          s.core('B04');
+        } catch (err) {
+          lateRead = err;
+        }
+        seen.push(`after ${s.y0}`);
+      },
+    };
+    const keep = new KeepRasters();
+    const grid = productGrid(product, 20);
+    const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
+    const r = await predictProduct(product, {
+      card,
+      runner: brightRunner,
+      window: win,
+      steps: [slow, after, keep],
+    });
+    expect(slowOpen).toBe(0);
+    expect(lateRead).toBeInstanceOf(Error);
+    const strips = seen.filter((e) => e.startsWith('after')).length;
+    expect(strips).toBeGreaterThan(1);
+    // Per strip: start, end, after; and strip k's steps all end before strip k + 1's start.
+    const order = seen.map((e) => e.replace(/ \d+$/, ''));
+    for (let k = 0; k < strips; k++)
+      expect(order.slice(3 * k, 3 * k + 3)).toEqual(['slow start', 'slow end', 'after']);
+    expect(keep.classes.includes(3)).toBe(true);
+    expect(r.timings.steps.slow).toBe(1); // its own figure, not the wall time
+  });
+
   it('aborts every step when one fails, and says which', async () => {
     const aborted: string[] = [];
     const failing: StripStep = {

@@ -175,8 +175,27 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     const name = step.stage ?? 'other';
     stepSeconds[name] = (stepSeconds[name] ?? 0) + now() - t;
   };
+  // The last step that reads bands: once it has taken them, the strip's bands can go.
+  const lastReader = steps.reduce((last, s, i) => (s.needs?.length ? i : last), -1);
+  // One strip's steps, in order. A step may return before its work is done (a worker's): the
+  // loop then goes on with the next strip's network pass, and awaits these steps before that
+  // strip's own, so strips still reach the steps, and the sinks, in order.
+  const runSteps = async (strip: Strip, release: () => void): Promise<void> => {
+    if (lastReader < 0) release();
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const t = now();
+      const done = step.strip(strip);
+      if (i === lastReader) release();
+      await done;
+      if (step.ownSeconds) continue; // counts its own time (work done off the main thread)
+      const name = step.stage ?? 'other';
+      stepSeconds[name] = (stepSeconds[name] ?? 0) + now() - t;
+    }
+  };
   const pending: Promise<StripBands>[] = [];
   let queued = 0; // strips whose read has started
+  let inFlight: Promise<void> = Promise.resolve(); // the previous strip's steps
   try {
     for (const step of steps) if (step.start) await timed(step, () => step.start!(ctx));
     const fill = (): void => {
@@ -195,11 +214,19 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
 
       const { classes, probabilities } = await classifyStrip(net, read, rowSpan);
       const stripH = rowSpan.core1 - rowSpan.core0;
-      const strip = stripView(read, rowSpan.core0, stripH, W, resolution, classes, probabilities);
-      for (const step of steps) await timed(step, () => step.strip(strip));
+      const view = stripView(read, rowSpan.core0, stripH, W, resolution, classes, probabilities);
+      await inFlight;
+      inFlight = runSteps(view.strip, view.release);
+      inFlight.catch(() => undefined); // awaited above or below
     }
+    await inFlight;
     for (const step of steps) if (step.finish) await timed(step, () => step.finish!());
+    for (const step of steps) {
+      for (const [name, s] of Object.entries(step.ownSeconds ?? {}))
+        stepSeconds[name] = (stepSeconds[name] ?? 0) + s;
+    }
   } catch (err) {
+    await Promise.allSettled([inFlight]);
     await Promise.allSettled(pending); // let reads in flight end before the product closes
     await Promise.allSettled(steps.map(async (s) => s.abort?.()));
     throw err;
@@ -231,16 +258,29 @@ function stripView(
   resolution: Resolution,
   classes: Uint8Array,
   probabilities: Float32Array[],
-): Strip {
+): { strip: Strip; release: () => void } {
   const off = (y0 - read.rows.lo) * width;
+  // Released once the last step that reads bands has them, so that a strip whose steps are
+  // still at work (in a worker) does not hold its bands while the next strip is read.
+  let src: StripBands | null = read;
+  const bands = (): StripBands => {
+    if (!src) throw new S2Error('INTERNAL', 'A strip step read bands it did not declare.');
+    return src;
+  };
   return {
-    y0,
-    rows,
-    width,
-    classes,
-    probabilities,
-    band: (band, res) => read.get(band, res),
-    core: (band: ReflectanceBand) => read.get(band, resolution).data.subarray(off, off + rows * width),
+    strip: {
+      y0,
+      rows,
+      width,
+      classes,
+      probabilities,
+      band: (band, res) => bands().get(band, res),
+      core: (band: ReflectanceBand) =>
+        bands()
+          .get(band, resolution)
+          .data.subarray(off, off + rows * width),
+    },
+    release: () => (src = null),
   };
 }
 
@@ -327,7 +367,9 @@ function checkMemory(
   const W = plan.cols.at(-1)?.core1 ?? 0;
   const H = plan.rows.at(-1)?.core1 ?? 0;
   const kept = steps.reduce(
-    (sum, s) => sum + (s.memoryBytes?.({ width: W, height: H, channels: K }) ?? 0),
+    (sum, s) =>
+      sum +
+      (s.memoryBytes?.({ width: W, height: H, channels: K, stripRows: plan.rows[0]?.inLength ?? H }) ?? 0),
     0,
   );
   const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead);

@@ -6,18 +6,18 @@
  * NIR and SWIR fits in memory where a 10 m one would not.
  */
 import { S2Error, throwIfAborted } from '../../errors.js';
-import { DEFAULT_SEMI_TRANSPARENT_RULE, splitSemiTransparent } from '../../masks/semi-transparent.js';
-import { fuseClouds } from '../../masks/fusion/model.js';
+import { DEFAULT_SEMI_TRANSPARENT_RULE } from '../../masks/semi-transparent.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
+import { waterMask } from '../../masks/shadow/water.js';
 import { classNameItems } from '../../masks/schema.js';
 import { KeepRasters } from '../../pipeline/sinks.js';
 import type { Strip, StripContext, StripNeed, StripStep } from '../../pipeline/strips.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
-import { resample, sourceWindowFor } from '../../raster/resample.js';
+import { sourceWindowFor } from '../../raster/resample.js';
 import { productGrid, readReflectance } from '../../scene/reflectance.js';
 import type { Product, Resolution, SpectralBand } from '../../scene/types.js';
-import type { FusionModel, SemiTransparentRule } from '../card.js';
+import { CloudRulesStep, type Cirrus } from './cloud-rules.js';
 import { predictProduct, type PredictOptions, type PredictResult } from './engine.js';
 
 export interface FourClassOptions extends PredictOptions {
@@ -33,6 +33,8 @@ export interface FourClassOptions extends PredictOptions {
   classesOut?: string;
   /** Probability COG to write (float32), likewise; the probabilities are then returned too. */
   probabilitiesOut?: string;
+  /** Where the fused decision and the semi-transparent rule run (cloud-rules.ts; default auto). */
+  rulesThread?: 'auto' | 'main' | 'worker';
 }
 
 export interface FourClassResult extends PredictResult {
@@ -67,12 +69,17 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   // next strip's (read ahead) and held every strip up.
   const cirrus = semiOn && hasB10 ? await readCirrus(product, opts, win, resolution) : null;
   const keep = new KeepRasters(opts.probabilitiesOut !== undefined);
-  const steps: StripStep[] = [
-    ...(fusion ? [fusionStep(fusion, resolution)] : []),
-    ...(semiOn ? [semiTransparentStep(rule, resolution, cirrus)] : []),
-    ...(shadowInputs ? [shadowInputs] : []),
-    keep,
-  ];
+  // The shadow inputs first: they only read bands, so the strip's bands can go once the rules
+  // (possibly in a worker) have their copies.
+  const rules =
+    fusion || semiOn
+      ? new CloudRulesStep(
+          { ...(fusion ? { fusion } : {}), ...(semiOn ? { semi: rule } : {}), cirrus },
+          resolution,
+          opts.rulesThread,
+        )
+      : null;
+  const steps: StripStep[] = [...(shadowInputs ? [shadowInputs] : []), ...(rules ? [rules] : []), keep];
   const cnn = await predictProduct(product, { ...opts, steps: [...(opts.steps ?? []), ...steps] });
   const classes = keep.classes;
   const { grid } = cnn;
@@ -136,41 +143,7 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   return result;
 }
 
-/**
- * The fused cloud decision, strip by strip, from the bands the network read. The 5 x 5 context
- * of the probability is clamped at the strip's first and last rows (strips are 1 000+ rows: a
- * few pixels of context lost along a row every ~20 km).
- */
-function fusionStep(model: FusionModel, resolution: Resolution): StripStep {
-  const bands = ['B02', 'B03', 'B04', 'B08', 'B12'] as const;
-  return {
-    stage: 'fusion',
-    needs: bands.map((band) => ({ band, resolution })),
-    strip(s: Strip): void {
-      fuseClouds(
-        s.classes,
-        {
-          width: s.width,
-          height: s.rows,
-          probability: s.probabilities[0]!,
-          blue: s.core('B02'),
-          green: s.core('B03'),
-          red: s.core('B04'),
-          nir: s.core('B08'),
-          swir2: s.core('B12'),
-        },
-        model,
-      );
-    },
-  };
-}
-
 /** B10 over the window, at 60 m with the margin bilinear interpolation needs. */
-interface Cirrus {
-  data: Float32Array;
-  window: PixelWindow;
-}
-
 async function readCirrus(
   product: Product,
   opts: FourClassOptions,
@@ -188,58 +161,22 @@ async function readCirrus(
   return { data: read.data[0]!, window };
 }
 
-/** The semi-transparent rule, strip by strip, from the visible and NIR bands (plus B10 on L1C). */
-function semiTransparentStep(
-  rule: SemiTransparentRule,
-  resolution: Resolution,
-  cirrus: Cirrus | null,
-): StripStep {
-  let win: PixelWindow = { x: 0, y: 0, width: 0, height: 0 };
-  return {
-    stage: 'semi',
-    needs: (['B02', 'B03', 'B04', 'B08'] as const).map((band) => ({ band, resolution })),
-    start(ctx: StripContext): void {
-      win = ctx.window;
-    },
-    strip(s: Strip): void {
-      const window = { x: win.x, y: win.y + s.y0, width: s.width, height: s.rows };
-      // Interpolated exactly as readReflectance would (the same source pixels and weights).
-      const b10 = cirrus
-        ? resample(
-            { data: cirrus.data, window: cirrus.window, resolution: 60 },
-            window,
-            resolution,
-            resolution === 60 ? 'nearest' : 'bilinear',
-          )
-        : undefined;
-      splitSemiTransparent(
-        {
-          classes: s.classes,
-          probability: s.probabilities[0],
-          b10,
-          blue: s.core('B02'),
-          green: s.core('B03'),
-          red: s.core('B04'),
-          nir: s.core('B08'),
-        },
-        rule,
-      );
-    },
-  };
-}
-
 /**
- * The shadow step's inputs (NIR, SWIR, red; green when the network reads it) at the shadow
- * resolution, gathered strip by strip. At 10 m they are read at 20 m: the 10 m bands block-
- * averaged and B11 as stored, from the same decodes the network's inputs come from (B11 used
- * to be averaged back from its bilinear upsampling to 10 m, a smoothed copy of the real band).
+ * The shadow step's inputs at the shadow resolution, gathered strip by strip: NIR and SWIR whole
+ * (the local darkness test looks 2 km around each pixel), and the water flag, worked out per
+ * strip from NIR, SWIR, red and green (when the network reads green) so that red and green are
+ * never held for the whole window (240 MB at 20 m). At 10 m they are read at 20 m: the 10 m bands
+ * block-averaged and B11 as stored, from the same decodes the network's inputs come from.
  */
 class ShadowInputs implements StripStep {
   readonly needs: StripNeed[];
   private readonly bands: SpectralBand[] = ['B08', 'B11', 'B04'];
   /** The shadow grid's window (product pixels at the shadow resolution) and its size. */
   window: PixelWindow = { x: 0, y: 0, width: 0, height: 0 };
-  private readonly planes = new Map<SpectralBand, Float32Array>();
+  nir = new Float32Array(0);
+  swir = new Float32Array(0);
+  /** 1 where water, before the no-data test (waterMask with every pixel valid). */
+  water = new Uint8Array(0);
 
   constructor(
     networkBands: readonly string[],
@@ -253,7 +190,7 @@ class ShadowInputs implements StripStep {
 
   memoryBytes({ width, height }: { width: number; height: number }): number {
     const k = this.resolution / this.working;
-    return this.needs.length * 4 * Math.ceil(width / k + 1) * Math.ceil(height / k + 1);
+    return 9 * Math.ceil(width / k + 1) * Math.ceil(height / k + 1);
   }
 
   start(ctx: StripContext): void {
@@ -267,30 +204,28 @@ class ShadowInputs implements StripStep {
       width: Math.ceil((w.x + w.width) / k) - x0,
       height: Math.ceil((w.y + w.height) / k) - y0,
     };
-    for (const band of this.bands) {
-      this.planes.set(band, new Float32Array(this.window.width * this.window.height).fill(NaN));
-    }
+    const n = this.window.width * this.window.height;
+    this.nir = new Float32Array(n).fill(NaN);
+    this.swir = new Float32Array(n).fill(NaN);
+    this.water = new Uint8Array(n);
   }
 
   strip(s: Strip): void {
     const sw = this.window;
-    for (const [band, plane] of this.planes) {
-      if (this.resolution === this.working) {
-        // The network's own grid: the core rows, as read.
-        plane.set(s.core(band), s.y0 * sw.width);
-        continue;
-      }
+    // Rows covering the strip's core; whole rows of the shadow window (same x range).
+    const rows = (band: SpectralBand): { data: Float32Array; at: number } => {
+      if (this.resolution === this.working) return { data: s.core(band), at: s.y0 * sw.width };
       const got = s.band(band, this.resolution);
-      // Rows covering the strip's core; whole rows of the shadow window (same x range).
-      plane.set(got.data, (got.window.y - sw.y) * sw.width);
-    }
-  }
-
-  /** The gathered band (NaN where no data); undefined when not read. */
-  take(band: SpectralBand): Float32Array | undefined {
-    const plane = this.planes.get(band);
-    this.planes.delete(band);
-    return plane;
+      return { data: got.data, at: (got.window.y - sw.y) * sw.width };
+    };
+    const nir = rows('B08');
+    const swir = rows('B11');
+    this.nir.set(nir.data, nir.at);
+    this.swir.set(swir.data, swir.at);
+    const red = rows('B04').data;
+    const green = this.bands.includes('B03') ? rows('B03').data : undefined;
+    const all = new Uint8Array(nir.data.length).fill(1);
+    this.water.set(waterMask(nir.data, swir.data, all, red, green), nir.at);
   }
 }
 
@@ -329,10 +264,9 @@ async function applyShadows(
       if (c === 2 || c === 3) cloud[j] = 1;
     }
   }
-  const nir = inputs.take('B08')!;
-  const swir = inputs.take('B11')!;
-  const red = inputs.take('B04');
-  const green = inputs.take('B03');
+  // waterMask's flag holds only where the pixel has data.
+  const water = inputs.water;
+  for (let i = 0; i < water.length; i++) water[i]! &= valid[i]!;
   const view = product.metadata.viewing.length
     ? {
         zenith: mean(product.metadata.viewing.map((v) => v.zenithMean)),
@@ -345,10 +279,9 @@ async function applyShadows(
       grid: sGrid,
       cloud,
       valid,
-      nir,
-      swir,
-      ...(red ? { red } : {}),
-      ...(green ? { green } : {}),
+      nir: inputs.nir,
+      swir: inputs.swir,
+      water,
       sun: { zenith: sun.zenithMean, azimuth: sun.azimuthMean },
       ...(view && Number.isFinite(view.zenith) ? { view } : {}),
     },

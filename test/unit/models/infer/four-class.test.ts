@@ -73,6 +73,36 @@ describe.skipIf(!hasTool('opj_compress'))(
       expect(towardsSun / shadows).toBeGreaterThan(0.8);
     });
 
+    it('gives the same classes with the cloud rules in a worker as in place', async () => {
+      const run = (rulesThread: 'main' | 'worker') =>
+        predictFourClasses(product, { card, runner: onnxRunner(model, card), resolution: 20, rulesThread });
+      const inPlace = await run('main');
+      const offThread = await run('worker');
+      expect(offThread.classCounts).toEqual(inPlace.classCounts);
+      expect(Buffer.from(offThread.classes).equals(Buffer.from(inPlace.classes))).toBe(true);
+      // Both rules changed something, and their own time is reported either way.
+      expect(inPlace.classCounts[3]).toBeGreaterThan(0);
+      for (const r of [inPlace, offThread]) {
+        expect(r.timings.steps.fusion).toBeGreaterThan(0);
+        expect(r.timings.steps.semi).toBeGreaterThan(0);
+      }
+    });
+
+    it('stops the rules worker and rejects when the run is cancelled', async () => {
+      const ac = new AbortController();
+      const p = predictFourClasses(product, {
+        card,
+        runner: onnxRunner(model, card),
+        resolution: 20,
+        rulesThread: 'worker',
+        signal: ac.signal,
+        onProgress: (pr) => {
+          if (pr.tilesDone > 0) ac.abort();
+        },
+      });
+      await expect(p).rejects.toThrow(/cancel/i);
+    });
+
     it('keeps the model classes alone when asked', async () => {
       const r = await predictFourClasses(product, {
         card,
