@@ -235,10 +235,22 @@ function averageRow2(
     }
     let sum = 0;
     let n = 0;
-    if (a !== nd) ((sum += a), n++);
-    if (b !== nd) ((sum += b), n++);
-    if (c !== nd) ((sum += c), n++);
-    if (d !== nd) ((sum += d), n++);
+    if (a !== nd) {
+      sum += a;
+      n++;
+    }
+    if (b !== nd) {
+      sum += b;
+      n++;
+    }
+    if (c !== nd) {
+      sum += c;
+      n++;
+    }
+    if (d !== nd) {
+      sum += d;
+      n++;
+    }
     out[o + x] = n > 0 ? sum / n : NaN;
   }
 }
@@ -263,7 +275,10 @@ function averageRowK(
       const row = (by + j) * stride + bx + x * k;
       for (let i = 0; i < k; i++) {
         const v = data[row + i] as number;
-        if (v !== nd) ((sum += v), n++);
+        if (v !== nd) {
+          sum += v;
+          n++;
+        }
       }
     }
     out[o + x] = n > 0 ? sum / n : NaN;
