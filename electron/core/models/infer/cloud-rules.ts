@@ -115,6 +115,8 @@ export class CloudRulesStep implements StripStep {
     private readonly rules: { fusion?: FusionModel; semi?: SemiTransparentRule; cirrus: Cirrus | null },
     private readonly resolution: Resolution,
     private readonly thread: 'auto' | 'main' | 'worker' = 'auto',
+    /** Move the strip's band buffers to the worker: only when no later step reads bands. */
+    private readonly handOver = false,
   ) {
     const bands: ReflectanceBand[] = ['B02', 'B03', 'B04', 'B08'];
     if (rules.fusion) bands.push('B12');
@@ -165,9 +167,11 @@ export class CloudRulesStep implements StripStep {
       return;
     }
     if (this.failure) throw this.failure;
-    // Copies the worker owns (transferred): the strip's bands are views into rows with margins,
-    // and the main thread goes on with them.
+    // The bands are handed over (their buffers move to the worker, no copy) when this step is
+    // the strip's last reader; otherwise copied. Classes and probability are copied: the sinks
+    // after this step use them.
     const v = this.views(s);
+    const band = (a: Float32Array): Float32Array => (this.handOver ? a : a.slice());
     const job: CloudRulesJob = {
       id: this.nextId++,
       y0: s.y0,
@@ -175,11 +179,11 @@ export class CloudRulesStep implements StripStep {
       width: s.width,
       classes: s.classes.slice(),
       probability: probability.slice(),
-      blue: v.blue.slice(),
-      green: v.green.slice(),
-      red: v.red.slice(),
-      nir: v.nir.slice(),
-      ...(v.swir2 ? { swir2: v.swir2.slice() } : {}),
+      blue: band(v.blue),
+      green: band(v.green),
+      red: band(v.red),
+      nir: band(v.nir),
+      ...(v.swir2 ? { swir2: band(v.swir2) } : {}),
     };
     const transfer = [job.classes, job.probability, job.blue, job.green, job.red, job.nir, job.swir2]
       .filter((a): a is Float32Array | Uint8Array => a !== undefined)

@@ -77,6 +77,8 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
           { ...(fusion ? { fusion } : {}), ...(semiOn ? { semi: rule } : {}), cirrus },
           resolution,
           opts.rulesThread,
+          // The last step that reads bands (shadow inputs come first; the rest are sinks).
+          true,
         )
       : null;
   const steps: StripStep[] = [...(shadowInputs ? [shadowInputs] : []), ...(rules ? [rules] : []), keep];
