@@ -33,14 +33,24 @@ export function localDarkness(input: LocalContrastInput, radius: number, ratio: 
     use[i] = !excluded[i] && Number.isFinite(nir[i] as number) && Number.isFinite(swir[i] as number) ? 1 : 0;
   }
   const dark = new Uint8Array(n);
+  // The backgrounds are interpolated pixel by pixel inside the test, never stored whole (two
+  // float planes the size of the scene per pass); the values are those backgroundMean gives.
   const test = (): void => {
-    const bn = backgroundMean(nir, use, width, height, radius);
-    const bs = backgroundMean(swir, use, width, height, radius);
-    for (let i = 0; i < n; i++) {
-      if (excluded[i]) continue;
-      const a = bn[i] as number;
-      const b = bs[i] as number;
-      dark[i] = (nir[i] as number) < ratio * a && (swir[i] as number) < ratio * b ? 1 : 0;
+    const bn = backgroundGrid(nir, use, width, height, radius);
+    const bs = backgroundGrid(swir, use, width, height, radius);
+    const axes = interpolationAxes(bn, width, height);
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      for (let x = 0; x < width; x++) {
+        const i = row + x;
+        if (excluded[i]) continue;
+        // && as before: SWIR's background only where NIR is dark.
+        dark[i] =
+          (nir[i] as number) < ratio * interpolateAt(bn, axes, x, y) &&
+          (swir[i] as number) < ratio * interpolateAt(bs, axes, x, y)
+            ? 1
+            : 0;
+      }
     }
   };
   test();
@@ -49,23 +59,26 @@ export function localDarkness(input: LocalContrastInput, radius: number, ratio: 
   return dark;
 }
 
-/**
- * Mean of `band` over `use` pixels in a (2r+1)-pixel box around each pixel, approximated on blocks.
- * NaN where the box holds no usable pixel (the comparison is then false: not dark).
- */
-export function backgroundMean(
+/** Block means of a band (see backgroundMean): the grid, its block size and shape. */
+interface BackgroundGrid {
+  mean: Float32Array;
+  b: number;
+  bw: number;
+  bh: number;
+}
+
+function backgroundGrid(
   band: Float32Array,
   use: Uint8Array,
   width: number,
   height: number,
   radius: number,
-): Float32Array {
+): BackgroundGrid {
   const b = Math.max(1, Math.floor(radius / 4));
   const bw = Math.ceil(width / b);
   const bh = Math.ceil(height / b);
   const sum = new Float64Array(bw * bh);
   const cnt = new Float64Array(bw * bh);
-  // Per-column block index and bilinear weights, worked out once rather than per pixel.
   const colBlock = new Int32Array(width);
   for (let x = 0; x < width; x++) colBlock[x] = Math.floor(x / b);
   for (let y = 0; y < height; y++) {
@@ -85,38 +98,81 @@ export function backgroundMean(
   const mean = new Float32Array(bw * bh);
   for (let j = 0; j < mean.length; j++)
     mean[j] = (cnt[j] as number) > 0 ? (sum[j] as number) / (cnt[j] as number) : NaN;
-  if (b === 1) return mean;
-  // Bilinear back to pixels (block centres at (k + 0.5) * b - 0.5).
-  const out = new Float32Array(width * height);
+  return { mean, b, bw, bh };
+}
+
+/** Per column and per row: the two block centres around each pixel and the weight between them. */
+interface Axes {
+  xs0: Int32Array;
+  xs1: Int32Array;
+  wxs: Float64Array;
+  r0: Int32Array;
+  r1: Int32Array;
+  wys: Float64Array;
+}
+
+function interpolationAxes({ b, bw, bh }: BackgroundGrid, width: number, height: number): Axes {
   const xs0 = new Int32Array(width);
   const xs1 = new Int32Array(width);
   const wxs = new Float64Array(width);
   for (let x = 0; x < width; x++) {
+    // Block centres at (k + 0.5) * b - 0.5.
     const fx = Math.min(Math.max((x + 0.5) / b - 0.5, 0), bw - 1);
     const x0 = Math.floor(fx);
     xs0[x] = x0;
     xs1[x] = Math.min(x0 + 1, bw - 1);
     wxs[x] = fx - x0;
   }
+  const r0 = new Int32Array(height);
+  const r1 = new Int32Array(height);
+  const wys = new Float64Array(height);
   for (let y = 0; y < height; y++) {
     const fy = Math.min(Math.max((y + 0.5) / b - 0.5, 0), bh - 1);
     const y0 = Math.floor(fy);
-    const r0 = y0 * bw;
-    const r1 = Math.min(y0 + 1, bh - 1) * bw;
-    const wy = fy - y0;
+    r0[y] = y0 * bw;
+    r1[y] = Math.min(y0 + 1, bh - 1) * bw;
+    wys[y] = fy - y0;
+  }
+  return { xs0, xs1, wxs, r0, r1, wys };
+}
+
+/** The background at pixel (x, y), rounded to float32 as a stored plane would hold it. */
+function interpolateAt({ mean }: BackgroundGrid, a: Axes, x: number, y: number): number {
+  const r0 = a.r0[y] as number;
+  const r1 = a.r1[y] as number;
+  const x0 = a.xs0[x] as number;
+  const x1 = a.xs1[x] as number;
+  return Math.fround(
+    lerpNaN(
+      mean[r0 + x0] as number,
+      mean[r0 + x1] as number,
+      mean[r1 + x0] as number,
+      mean[r1 + x1] as number,
+      a.wxs[x] as number,
+      a.wys[y] as number,
+    ),
+  );
+}
+
+/**
+ * Mean of `band` over `use` pixels in a (2r+1)-pixel box around each pixel, approximated on blocks.
+ * NaN where the box holds no usable pixel (the comparison is then false: not dark).
+ */
+export function backgroundMean(
+  band: Float32Array,
+  use: Uint8Array,
+  width: number,
+  height: number,
+  radius: number,
+): Float32Array {
+  const grid = backgroundGrid(band, use, width, height, radius);
+  if (grid.b === 1) return grid.mean;
+  // Bilinear back to pixels.
+  const axes = interpolationAxes(grid, width, height);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const x0 = xs0[x] as number;
-      const x1 = xs1[x] as number;
-      out[row + x] = lerpNaN(
-        mean[r0 + x0] as number,
-        mean[r0 + x1] as number,
-        mean[r1 + x0] as number,
-        mean[r1 + x1] as number,
-        wxs[x] as number,
-        wy,
-      );
-    }
+    for (let x = 0; x < width; x++) out[row + x] = interpolateAt(grid, axes, x, y);
   }
   return out;
 }
