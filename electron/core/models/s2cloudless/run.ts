@@ -11,7 +11,7 @@ import type { PixelWindow } from '../../raster/grid.js';
 import type { Jp2Decoder } from '../../raster/jp2/index.js';
 import type { Product, Resolution } from '../../scene/types.js';
 import type { ModelCard } from '../card.js';
-import { KeepRasters } from '../../pipeline/sinks.js';
+import { addClassCounts, KeepRasters } from '../../pipeline/sinks.js';
 import { predictProduct, type PredictProgress, type PredictResult } from '../infer/engine.js';
 import type { TileRunner } from '../infer/runner.js';
 import { LightgbmPool, readLightgbmModel } from '../lightgbm/index.js';
@@ -136,7 +136,7 @@ export async function predictS2cloudless(
     const classes = cloudClasses(prob, W, H, { threshold: output.threshold, ...post });
     const postSeconds = now() - t1;
     const classCounts = [0, 0, 0, 0, 0];
-    for (const v of classes) classCounts[v]!++;
+    addClassCounts(classes, classCounts);
 
     const t2 = now();
     const metadata = {
