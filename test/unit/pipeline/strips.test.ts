@@ -99,6 +99,13 @@ describe.skipIf(!tools)('strip pipeline', () => {
     }
   });
 
+  /** The bright network over a window of a few strips at 20 m, with these steps. */
+  const runSmall = (steps: StripStep[]): ReturnType<typeof predictProduct> => {
+    const grid = productGrid(product, 20);
+    const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
+    return predictProduct(product, { card, runner: brightRunner, window: win, steps });
+  };
+
   it('runs the steps in order on every strip, each seeing what the one before changed', async () => {
     const seen: string[] = [];
     const shadowEverywhere: StripStep = {
@@ -118,14 +125,7 @@ describe.skipIf(!tools)('strip pipeline', () => {
       },
     };
     const keep = new KeepRasters();
-    const grid = productGrid(product, 20);
-    const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
-    const r = await predictProduct(product, {
-      card,
-      runner: brightRunner,
-      window: win,
-      steps: [shadowEverywhere, check, keep],
-    });
+    const r = await runSmall([shadowEverywhere, check, keep]);
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.filter((s) => s.startsWith('paint')).length).toBe(seen.length / 2);
     expect(seen[0]).toBe('paint 0');
@@ -176,14 +176,7 @@ describe.skipIf(!tools)('strip pipeline', () => {
       },
     };
     const keep = new KeepRasters();
-    const grid = productGrid(product, 20);
-    const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
-    const r = await predictProduct(product, {
-      card,
-      runner: brightRunner,
-      window: win,
-      steps: [slow, after, keep],
-    });
+    const r = await runSmall([slow, after, keep]);
     expect(slowOpen).toBe(0);
     expect(lateRead).toBeInstanceOf(Error);
     const strips = seen.filter((e) => e.startsWith('after')).length;

@@ -12,17 +12,18 @@
 /** NDWI = (G - N) / (G + N) > 0.2 is G > 1.5 N. */
 const WATER_INDEX_FACTOR = 1.5;
 
+/** `valid`: 0 where no data (never water); undefined: every pixel (a NaN NIR still is not water). */
 export function waterMask(
   nir: Float32Array,
   swir: Float32Array,
-  valid: Uint8Array,
+  valid: Uint8Array | undefined,
   red?: Float32Array,
   green?: Float32Array,
 ): Uint8Array {
   const n = nir.length;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue;
+    if (valid && !valid[i]) continue;
     const b8 = nir[i] as number;
     if (Number.isNaN(b8)) continue;
     if (green && isWaterByIndex(green[i] as number, b8, swir[i] as number)) {

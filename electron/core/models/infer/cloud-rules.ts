@@ -56,7 +56,11 @@ export type RuleSeconds = { fusion: number; semi: number };
 
 const now = (): number => performance.now() / 1000;
 
-/** The fused decision, then the semi-transparent rule, on one strip. */
+/**
+ * The fused decision, then the semi-transparent rule, on one strip. The fused decision's 5 x 5
+ * context of the probability is clamped at the strip's first and last rows (a few pixels of
+ * context lost along a row every strip).
+ */
 export function applyCloudRules(cfg: CloudRulesConfig, s: CloudRulesStrip): RuleSeconds {
   const t0 = now();
   if (cfg.fusion) {

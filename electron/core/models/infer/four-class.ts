@@ -177,7 +177,7 @@ class ShadowInputs implements StripStep {
   window: PixelWindow = { x: 0, y: 0, width: 0, height: 0 };
   nir = new Float32Array(0);
   swir = new Float32Array(0);
-  /** 1 where water, before the no-data test (waterMask with every pixel valid). */
+  /** 1 where water, before the no-data test (waterMask without a validity mask). */
   water = new Uint8Array(0);
 
   constructor(
@@ -226,8 +226,7 @@ class ShadowInputs implements StripStep {
     this.swir.set(swir.data, swir.at);
     const red = rows('B04').data;
     const green = this.bands.includes('B03') ? rows('B03').data : undefined;
-    const all = new Uint8Array(nir.data.length).fill(1);
-    this.water.set(waterMask(nir.data, swir.data, all, red, green), nir.at);
+    this.water.set(waterMask(nir.data, swir.data, undefined, red, green), nir.at);
   }
 }
 
