@@ -87,6 +87,13 @@ export interface StripBands {
   get(band: ReflectanceBand, resolution: Resolution): StripBand;
 }
 
+/** A strip decoded but not yet converted (see StripReader.decode). */
+export interface DecodedStrip {
+  rows: StripRows;
+  /** The strip's bands, converted on the first call; the decoded samples are dropped then. */
+  convert(): StripBands;
+}
+
 /** How many times each file was decoded, and how many strips (for the closing counts). */
 export interface StripReadStats {
   strips: number;
@@ -131,8 +138,16 @@ export class StripReader {
 
   /** The bands of one strip; resolves when every file's pixels are decoded and converted. */
   async read(rows: StripRows, signal?: AbortSignal): Promise<StripBands> {
-    const out = new Map<string, StripBand>();
-    await Promise.all(
+    return (await this.decode(rows, signal)).convert();
+  }
+
+  /**
+   * One strip's decoded samples, each file's once, converted to bands only on `convert`: a
+   * strip read ahead waits as stored numbers, which at 10 m take half the memory of its float
+   * bands (2 bytes a pixel or less against 4).
+   */
+  async decode(rows: StripRows, signal?: AbortSignal): Promise<DecodedStrip> {
+    const decoded = await Promise.all(
       this.groups.map(async (group) => {
         const wanted = group.readers.map(({ key, reader }) => {
           const window = this.bandWindow(reader.resolution, rows);
@@ -153,17 +168,29 @@ export class StripReader {
           },
         );
         this.stats.decodes.set(group.path, (this.stats.decodes.get(group.path) ?? 0) + 1);
-        for (const w of wanted)
-          out.set(w.key, { data: w.reader.fromDn(dn, union, w.window), window: w.window });
+        return { wanted, union, dn };
       }),
     );
     this.stats.strips++;
+    let bands: StripBands | null = null;
     return {
       rows,
-      get: (band, resolution): StripBand => {
-        const got = out.get(needKey(band, resolution));
-        if (!got) throw new Error(`strip pipeline: ${band} at ${resolution} m was not declared by any step`);
-        return got;
+      convert: (): StripBands => {
+        if (bands) return bands;
+        const out = new Map<string, StripBand>();
+        for (const { wanted, union, dn } of decoded.splice(0))
+          for (const w of wanted)
+            out.set(w.key, { data: w.reader.fromDn(dn, union, w.window), window: w.window });
+        bands = {
+          rows,
+          get: (band, resolution): StripBand => {
+            const got = out.get(needKey(band, resolution));
+            if (!got)
+              throw new Error(`strip pipeline: ${band} at ${resolution} m was not declared by any step`);
+            return got;
+          },
+        };
+        return bands;
       },
     };
   }

@@ -77,6 +77,18 @@ describe.skipIf(!tools)('strip pipeline', () => {
       expect(strip.get('B11', 10).window).toEqual({ x: 80, y: 100, width: 600, height: 120 });
       expect(strip.get('B02', 60).window).toEqual({ x: 13, y: 16, width: 101, height: 21 });
       expect(() => strip.get('B04', 20)).toThrow(/B04 at 20 m was not declared/);
+      // Decoded ahead, converted later: the same bands, converted once, the file decoded once more.
+      const decoded = await reader.decode(rows);
+      expect([...reader.stats.decodes.values()]).toEqual([2, 2]);
+      const later = decoded.convert();
+      expect(decoded.convert()).toBe(later);
+      for (const n of needs) {
+        const a = later.get(n.band, n.resolution);
+        expect(a.window).toEqual(strip.get(n.band, n.resolution).window);
+        expect(
+          Buffer.from(a.data.buffer).equals(Buffer.from(strip.get(n.band, n.resolution).data.buffer)),
+        ).toBe(true);
+      }
     } finally {
       await reader.close();
     }
@@ -105,6 +117,30 @@ describe.skipIf(!tools)('strip pipeline', () => {
     const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
     return predictProduct(product, { card, runner: brightRunner, window: win, steps });
   };
+
+  it('gives the same classes however many strips are decoded ahead, each file decoded once per strip', async () => {
+    const grid = productGrid(product, 20);
+    const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
+    const runs = [];
+    for (const readAhead of [1, 2, 4]) {
+      const keep = new KeepRasters();
+      const r = await predictProduct(product, {
+        card,
+        runner: brightRunner,
+        window: win,
+        steps: [keep],
+        readAhead,
+      });
+      expect(Object.values(r.reads.decodes)).toEqual([r.reads.strips, r.reads.strips]);
+      runs.push({ classes: keep.classes, strips: r.reads.strips });
+    }
+    expect(runs[0]!.strips).toBeGreaterThan(2);
+    for (const run of runs.slice(1)) {
+      expect(run.strips).toBe(runs[0]!.strips);
+      expect(Buffer.from(run.classes).equals(Buffer.from(runs[0]!.classes))).toBe(true);
+    }
+    expect(runs[0]!.classes.includes(2)).toBe(true);
+  });
 
   it('runs the steps in order on every strip, each seeing what the one before changed', async () => {
     const seen: string[] = [];

@@ -13,6 +13,7 @@ import {
   StripReader,
   unionOfNeeds,
   type Strip,
+  type DecodedStrip,
   type StripBands,
   type StripContext,
   type StripNeed,
@@ -64,14 +65,22 @@ export interface PredictOptions {
    * the bands they declare and change the classes; sinks (pipeline/sinks.ts) keep or write them.
    */
   steps?: readonly StripStep[];
-  /** Strips read ahead of the one the network works on (default 1; each costs one strip of memory). */
+  /**
+   * Strips decoded ahead of the one the network works on; each waits as stored numbers and is
+   * converted to bands when the network takes it. Default 2 at 10 m, 1 at coarser resolutions.
+   */
   readAhead?: number;
 }
 
-// One strip ahead. Two were measured on the full tile (20 m: 91 and 84 s against 87 and 92 s
-// with one; 10 m: 197 and 204 s against 201 and 201 s, one run each, spinning on and off) and
-// gained nothing beyond the noise while holding 100-170 MB more at 10 m (peak 1.92-1.98 GB).
-const DEFAULT_READ_AHEAD = 1;
+/**
+ * Strips decoded ahead by default. At 10 m the decoders finished the next strip while the network
+ * was still on this one and then sat idle (about 1.6 cores busy in those spells). A second strip
+ * ahead fills them; it waits as stored numbers (2 bytes a pixel, about 55 MB on the full tile,
+ * against 170 MB as floats). Full tile, two runs each, interleaved: 128.5 and 125.8 s against
+ * 132.1 and 130.4 s with one, peak RSS 1.91-1.93 GiB against 1.81-2.09. At 20 m the run waits for
+ * the decoders anyway, and a 10 m band's stored numbers take 8 bytes per 20 m pixel: one.
+ */
+const defaultReadAhead = (resolution: Resolution): number => (resolution === 10 ? 2 : 1);
 
 export interface PredictResult {
   grid: Grid;
@@ -121,8 +130,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
   const steps: StripStep[] = [...(opts.steps ?? []), counter];
   const network: StripNeed[] = bands.map((band) => ({ band, resolution }));
   const needs = unionOfNeeds(steps, network);
-  const ahead = Math.max(1, opts.readAhead ?? DEFAULT_READ_AHEAD);
-  checkMemory(product, opts, plan, steps, needs.length, K, ahead);
+  const ahead = Math.max(1, opts.readAhead ?? defaultReadAhead(resolution));
+  checkMemory(product, opts, plan, steps, needs.length, K, ahead, resolution);
   const grid = windowGrid(tileGrid, win);
   const ctx: StripContext = { product, resolution, window: win, grid, channels: K, signal };
 
@@ -160,12 +169,12 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     decoder: opts.decoder,
     coarsening: opts.coarsening ?? 'average',
   });
-  // Every row a strip's tiles need (mirrored rows included), full window width. The next strip
-  // is read while the network and the steps work on this one: decoding runs in the worker pool,
-  // so the main thread's own work does not leave the decoders idle.
-  const readStrip = (rowSpan: TileSpan): Promise<StripBands> => {
+  // Every row a strip's tiles need (mirrored rows included), full window width. The next strips
+  // are decoded while the network and the steps work on this one: decoding runs in the worker
+  // pool, so the main thread's own work does not leave the decoders idle.
+  const readStrip = (rowSpan: TileSpan): Promise<DecodedStrip> => {
     const { lo, hi } = spanSourceRange(rowSpan, H);
-    const read = reader.read({ lo, hi, core0: rowSpan.core0, core1: rowSpan.core1 }, signal);
+    const read = reader.decode({ lo, hi, core0: rowSpan.core0, core1: rowSpan.core1 }, signal);
     read.catch(() => undefined); // awaited below; a strip never awaited (after an error) must not crash the process
     return read;
   };
@@ -193,7 +202,7 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       stepSeconds[name] = (stepSeconds[name] ?? 0) + now() - t;
     }
   };
-  const pending: Promise<StripBands>[] = [];
+  const pending: Promise<DecodedStrip>[] = [];
   let queued = 0; // strips whose read has started
   let inFlight: Promise<void> = Promise.resolve(); // the previous strip's steps
   try {
@@ -201,16 +210,25 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     const fill = (): void => {
       while (queued < plan.rows.length && pending.length < ahead)
         pending.push(readStrip(plan.rows[queued++]!));
+      // The next strip is converted as soon as it is decoded: that runs while the main thread
+      // waits (for the rules' worker, between tiles), not in front of the strip's network pass.
+      // Those after it wait as stored numbers.
+      void pending[0]?.then(
+        (d) => d.convert(),
+        () => undefined,
+      );
     };
     fill();
     for (let r = 0; r < plan.rows.length; r++) {
       const rowSpan = plan.rows[r]!;
       throwIfAborted(signal);
-      // readSeconds: how long the network waited for its input (reads overlapped with work are free).
+      // readSeconds: how long the network waited for its input, its conversion included (reads
+      // overlapped with work are free).
       const t1 = now();
-      const read = await pending.shift()!;
-      readSeconds += now() - t1;
+      const decoded = await pending.shift()!;
       fill();
+      const read = decoded.convert();
+      readSeconds += now() - t1;
 
       const { classes, probabilities } = await classifyStrip(net, read, rowSpan);
       const stripH = rowSpan.core1 - rowSpan.core0;
@@ -363,6 +381,7 @@ function checkMemory(
   bandsRead: number,
   K: number,
   ahead: number,
+  resolution: Resolution,
 ): void {
   const W = plan.cols.at(-1)?.core1 ?? 0;
   const H = plan.rows.at(-1)?.core1 ?? 0;
@@ -372,7 +391,7 @@ function checkMemory(
       (s.memoryBytes?.({ width: W, height: H, channels: K, stripRows: plan.rows[0]?.inLength ?? H }) ?? 0),
     0,
   );
-  const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead);
+  const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead, resolution);
   const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
   if (estimate > limit) {
     const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
@@ -386,8 +405,9 @@ function checkMemory(
 }
 
 /**
- * Rough peak memory: the strips of float32 bands in memory (the one at work and those read
- * ahead) plus the decoded source rows behind them, the strip's outputs, one batch of tiles in and out, and the network's activations
+ * Rough peak memory: three strips of float32 bands (the one in the steps, the one at work and
+ * the next, converted), the stored numbers of those decoded ahead (2 bytes a 10 m pixel: 2 at
+ * 10 m, 8 per 20 m pixel; one counted for the next strip's while converted), the strip's outputs, one batch of tiles in and out, and the network's activations
  * (measured for DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled
  * by area), plus what the steps keep.
  */
@@ -399,10 +419,11 @@ function estimateMemory(
   batchSize: number | undefined,
   kept: number,
   ahead: number,
+  resolution: Resolution,
 ): number {
   const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
-  // The strip at work and those read ahead as float32, plus the decoded samples of two.
-  const strip = bandsRead * W * stripRows * ((1 + ahead) * 4 + 2 * 2);
+  const stored = 2 * (resolution / 10) ** 2; // bytes of 10 m samples per working pixel
+  const strip = bandsRead * W * stripRows * (3 * 4 + ahead * stored);
   const outputs = W * stripRows * (1 + 4 * K) * 2;
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
   const batch = Math.max(1, batchSize ?? 1);
