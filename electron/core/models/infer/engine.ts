@@ -486,6 +486,8 @@ function gather(
     const gx = colSpan.in0 + x;
     colIndex[x] = s.zeroPad && (gx < 0 || gx >= W) ? -1 : reflectIndex(gx, W);
   }
+  // A tile whose columns all lie inside the window reads each row straight (most tiles).
+  const inside = colSpan.in0 >= 0 && colSpan.in0 + w <= W;
   for (let y = 0; y < h; y++) {
     const gy = rowSpan.in0 + y;
     const outside = s.zeroPad && (gy < 0 || gy >= H);
@@ -495,6 +497,20 @@ function gather(
       const m = s.mean?.[c] ?? 0;
       const sd = s.std?.[c] ?? 1;
       const base = ((n * C + c) * h + y) * w;
+      if (inside && !outside) {
+        const s0 = srow + colSpan.in0;
+        const nd = (n * h + y) * w;
+        for (let x = 0; x < w; x++) {
+          const v = band[s0 + x] as number;
+          if (v !== v) {
+            input[base + x] = 0;
+            noData[nd + x] = 1;
+          } else {
+            input[base + x] = (v - m) / sd;
+          }
+        }
+        continue;
+      }
       for (let x = 0; x < w; x++) {
         const sx = colIndex[x]!;
         const v = outside || sx < 0 ? 0 : (band[srow + sx] as number);
