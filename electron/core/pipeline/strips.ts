@@ -165,6 +165,7 @@ export class StripReader {
             decoder: this.io.decoder,
             sources: this.sources,
             signal,
+            downward: true, // strips go down the window
           },
         );
         this.stats.decodes.set(group.path, (this.stats.decodes.get(group.path) ?? 0) + 1);

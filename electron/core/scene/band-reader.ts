@@ -194,14 +194,14 @@ export async function decodeBandWindow(
   grid: Grid,
   window: PixelWindow,
   level: number,
-  io: { decoder?: Jp2Decoder; sources?: BandSources; signal?: AbortSignal },
+  io: { decoder?: Jp2Decoder; sources?: BandSources; signal?: AbortSignal; downward?: boolean },
 ): Promise<SampleArray> {
   const decoder: RasterDecoder = bandDecoder(io.decoder ?? getSharedDecoder());
   const src = io.sources ? await io.sources.get(path) : await product.open(path);
   try {
     // Cheap after the first read: the decoder keeps the file's parsed header while it is open.
     checkSize(src.name, await decoder.info(src), grid);
-    const raster = await decoder.decode(src, { window, level }, io.signal);
+    const raster = await decoder.decode(src, { window, level, downward: io.downward }, io.signal);
     if (raster.components !== 1) {
       throw new S2Error(
         'CORRUPT_JP2',

@@ -142,11 +142,12 @@ export class Jp2Decoder {
     const jobs: Promise<void>[] = [];
     for (let t = 0; t < idx.tiles.length; t++) {
       const tw = rectToWindow(reduceRect(tileRect(idx.siz, idx.tilesX, t), level), image);
+      // Files are told apart by name and size: a product's band files do not change while open.
+      const key = `${src.name}|${src.size}|${level}|${t}`;
+      if (req.downward && tw.y + tw.height <= win.y) this.cache.delete(key);
       const part = intersectWindows(tw, win);
       if (!part) continue;
       const partial = part.width !== tw.width || part.height !== tw.height;
-      // Files are told apart by name and size: a product's band files do not change while open.
-      const key = `${src.name}|${src.size}|${level}|${t}`;
       const copy = (buf: ArrayBuffer): void => {
         const tile =
           bps === 1 ? new Uint8Array(buf) : info.signed ? new Int16Array(buf) : new Uint16Array(buf);

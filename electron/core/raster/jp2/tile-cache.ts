@@ -34,6 +34,13 @@ export class TileCache {
     }
   }
 
+  delete(key: string): void {
+    const hit = this.entries.get(key);
+    if (!hit) return;
+    this.entries.delete(key);
+    this.bytes -= hit.byteLength;
+  }
+
   get size(): number {
     return this.bytes;
   }

@@ -21,6 +21,11 @@ export interface DecodeRequest {
   level?: number;
   /** Pixels to decode, in the coordinates of the requested level. Default: the whole image. */
   window?: PixelWindow;
+  /**
+   * Reads go down the image (the strip pipeline): cached tiles lying wholly above this window
+   * are dropped, since no later read asks for them, instead of waiting for the cache's cap.
+   */
+  downward?: boolean;
 }
 
 export type SampleArray = Uint8Array | Uint16Array | Int16Array;

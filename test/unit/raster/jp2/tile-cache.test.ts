@@ -54,6 +54,34 @@ describe('decoded-tile cache', () => {
       }
     });
 
+    it('drops the cached tiles above a downward read, and only those', async () => {
+      const pgm = join(dir, 'img3.pgm');
+      const jp2 = join(dir, 'img3.jp2');
+      writePgm16(pgm, 600, 400, syntheticImage(600, 400, 7));
+      execFileSync('opj_compress', ['-i', pgm, '-o', jp2, '-t', '128,128', '-n', '4'], { stdio: 'ignore' });
+      const row = 600 * 128 * 2; // bytes of one row of 128 px tiles
+      for (const downward of [false, true]) {
+        const fresh = new Jp2Decoder({ workers: 1, tileCacheBytes: 8 * 2 ** 20 });
+        const src = await fileByteSource(jp2);
+        try {
+          // Rows 100-199: tile rows 0 and 1 in part, both cached.
+          await fresh.decode(src, { window: { x: 0, y: 100, width: 600, height: 100 } });
+          expect(fresh.cachedBytes).toBe(2 * row);
+          // Rows 300-349: tile row 2 in part; rows 0 and 1 lie wholly above it.
+          const win = { x: 0, y: 300, width: 600, height: 50 };
+          const r = await fresh.decode(src, { window: win, downward });
+          expect(fresh.cachedBytes).toBe(downward ? row : 3 * row);
+          const whole = await fresh.decode(src);
+          for (let y = 0; y < win.height; y += 7)
+            for (let x = 0; x < win.width; x += 11)
+              expect(r.data[y * win.width + x]).toBe(whole.data[(y + win.y) * 600 + x]);
+        } finally {
+          await src.close();
+          await fresh.destroy();
+        }
+      }
+    });
+
     it('decodes a straddling tile once when two reads ask for it at the same time', async () => {
       const pgm = join(dir, 'img2.pgm');
       const jp2 = join(dir, 'img2.jp2');
