@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelCard } from '../../../electron/core/models/card.js';
 import { predictProduct } from '../../../electron/core/models/infer/engine.js';
 import type { TileRunner } from '../../../electron/core/models/infer/runner.js';
@@ -117,6 +117,29 @@ describe.skipIf(!tools)('strip pipeline', () => {
     const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
     return predictProduct(product, { card, runner: brightRunner, window: win, steps });
   };
+
+  it('a strip whose conversion fails gives that error on every call, and the run rejects with it', async () => {
+    const spy = vi.spyOn(BandReader.prototype, 'fromDn').mockImplementation(() => {
+      throw new Error('bad samples on purpose');
+    });
+    const reader = new StripReader(product, 20, { x: 0, y: 0, width: 100, height: 100 }, [
+      { band: 'B02', resolution: 20 },
+    ]);
+    try {
+      const decoded = await reader.decode({ lo: 0, hi: 50, core0: 0, core1: 40 });
+      expect(() => decoded.convert()).toThrow('bad samples on purpose');
+      expect(() => decoded.convert()).toThrow('bad samples on purpose');
+      // Two strips ahead: the next strip's early conversion fails first, quietly; taking it fails the run.
+      const grid = productGrid(product, 20);
+      const win = { x: 0, y: 0, width: Math.min(grid.width, 300), height: Math.min(grid.height, 260) };
+      await expect(
+        predictProduct(product, { card, runner: brightRunner, window: win, readAhead: 2 }),
+      ).rejects.toThrow('bad samples on purpose');
+    } finally {
+      spy.mockRestore();
+      await reader.close();
+    }
+  });
 
   it('gives the same classes however many strips are decoded ahead, each file decoded once per strip', async () => {
     const grid = productGrid(product, 20);

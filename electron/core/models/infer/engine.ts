@@ -214,7 +214,13 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       // waits (for the rules' worker, between tiles), not in front of the strip's network pass.
       // Those after it wait as stored numbers.
       void pending[0]?.then(
-        (d) => d.convert(),
+        (d) => {
+          try {
+            d.convert();
+          } catch {
+            // thrown again when the strip is taken, and reported there
+          }
+        },
         () => undefined,
       );
     };
