@@ -174,21 +174,15 @@ export class StripReader {
     );
     this.stats.strips++;
     let bands: StripBands | null = null;
-    let failure: unknown = null;
     return {
       rows,
       convert: (): StripBands => {
         if (bands) return bands;
-        if (failure) throw failure; // the same error on every call, not a strip with no bands
         const out = new Map<string, StripBand>();
-        try {
-          for (const { wanted, union, dn } of decoded.splice(0))
-            for (const w of wanted)
-              out.set(w.key, { data: w.reader.fromDn(dn, union, w.window), window: w.window });
-        } catch (err) {
-          failure = err;
-          throw err;
-        }
+        for (const { wanted, union, dn } of decoded)
+          for (const w of wanted)
+            out.set(w.key, { data: w.reader.fromDn(dn, union, w.window), window: w.window });
+        decoded.length = 0; // converted: the stored numbers go (kept after a failure, which recurs)
         bands = {
           rows,
           get: (band, resolution): StripBand => {

@@ -213,16 +213,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
       // The next strip is converted as soon as it is decoded: that runs while the main thread
       // waits (for the rules' worker, between tiles), not in front of the strip's network pass.
       // Those after it wait as stored numbers.
-      void pending[0]?.then(
-        (d) => {
-          try {
-            d.convert();
-          } catch {
-            // thrown again when the strip is taken, and reported there
-          }
-        },
-        () => undefined,
-      );
+      // A failure here is thrown again when the strip is taken, and reported there.
+      pending[0]?.then((d) => d.convert()).catch(() => undefined);
     };
     fill();
     for (let r = 0; r < plan.rows.length; r++) {
@@ -412,8 +404,9 @@ function checkMemory(
 
 /**
  * Rough peak memory: three strips of float32 bands (the one in the steps, the one at work and
- * the next, converted), the stored numbers of those decoded ahead (2 bytes a 10 m pixel: 2 at
- * 10 m, 8 per 20 m pixel; one counted for the next strip's while converted), the strip's outputs, one batch of tiles in and out, and the network's activations
+ * the next, converted), the stored numbers of `ahead` strips (those waiting, and the next one's
+ * while it is converted; 2 bytes a 10 m pixel: 2 per pixel at 10 m, 8 at 20 m), the strip's
+ * outputs, one batch of tiles in and out, and the network's activations
  * (measured for DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled
  * by area), plus what the steps keep.
  */

@@ -5,9 +5,24 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileByteSource } from '../../../../electron/core/raster/byte-source.js';
 import { Jp2Decoder } from '../../../../electron/core/raster/jp2/index.js';
+import type { PixelWindow } from '../../../../electron/core/raster/grid.js';
 import { TileCache } from '../../../../electron/core/raster/jp2/tile-cache.js';
 import { hasTool } from '../../../helpers/env.js';
 import { syntheticImage, writePgm16 } from './oracle.js';
+
+/** A window's decode equals the whole image's pixels there, every `dy`-th row and `dx`-th column. */
+function expectSampled(
+  r: { data: ArrayLike<number> },
+  win: PixelWindow,
+  whole: { data: ArrayLike<number> },
+  imageWidth: number,
+  dy = 7,
+  dx = 11,
+): void {
+  for (let y = 0; y < win.height; y += dy)
+    for (let x = 0; x < win.width; x += dx)
+      expect(r.data[y * win.width + x]).toBe(whole.data[(y + win.y) * imageWidth + x + win.x]);
+}
 
 describe('decoded-tile cache', () => {
   it('evicts the least recently used tiles beyond its byte budget', () => {
@@ -46,9 +61,7 @@ describe('decoded-tile cache', () => {
         const again = await decoder.decode(src, { window: win });
         expect(Buffer.from(again.data.buffer).equals(Buffer.from(first.data.buffer))).toBe(true);
         const whole = await decoder.decode(src);
-        for (let y = 0; y < win.height; y++)
-          for (let x = 0; x < win.width; x += 37)
-            expect(first.data[y * win.width + x]).toBe(whole.data[(y + win.y) * 600 + x + win.x]);
+        expectSampled(first, win, whole, 600, 1, 37);
       } finally {
         await src.close();
       }
@@ -72,9 +85,7 @@ describe('decoded-tile cache', () => {
           const r = await fresh.decode(src, { window: win, downward });
           expect(fresh.cachedBytes).toBe(downward ? row : 3 * row);
           const whole = await fresh.decode(src);
-          for (let y = 0; y < win.height; y += 7)
-            for (let x = 0; x < win.width; x += 11)
-              expect(r.data[y * win.width + x]).toBe(whole.data[(y + win.y) * 600 + x]);
+          expectSampled(r, win, whole, 600);
         } finally {
           await src.close();
           await fresh.destroy();
@@ -111,9 +122,7 @@ describe('decoded-tile cache', () => {
           [ra, a],
           [rb, b],
         ] as const)
-          for (let y = 0; y < w.height; y += 7)
-            for (let x = 0; x < w.width; x += 11)
-              expect(r.data[y * w.width + x]).toBe(whole.data[(y + w.y) * 512 + x]);
+          expectSampled(r, w, whole, 512);
       } finally {
         await src.close();
         await fresh.destroy();
