@@ -70,8 +70,11 @@ export interface SemiTransparentInput {
   classes: Uint8Array;
   /** The CNN's cloud probability (sigmoid output). */
   probability?: Float32Array;
-  /** Cirrus band (L1C only), resampled to the grid. */
-  b10?: Float32Array;
+  /**
+   * Cirrus band (L1C only), resampled to the grid; or its value at a pixel index, for callers that
+   * interpolate it on demand (the test reads it on few pixels: clear ones the CNN doubts).
+   */
+  b10?: Float32Array | ((i: number) => number);
   blue: Float32Array;
   green: Float32Array;
   red: Float32Array;
@@ -103,7 +106,7 @@ function checkLengths(input: SemiTransparentInput): void {
   const n = input.classes.length;
   const arrays: [string, Float32Array | undefined][] = [
     ['probability', input.probability],
-    ['b10', input.b10],
+    ['b10', typeof input.b10 === 'function' ? undefined : input.b10],
     ['blue', input.blue],
     ['green', input.green],
     ['red', input.red],
@@ -126,6 +129,7 @@ export function splitSemiTransparent(
 ): SemiTransparentResult {
   checkLengths(input);
   const { classes, probability, b10, blue, green, red } = input;
+  const b10At = typeof b10 === 'function' ? b10 : b10 ? (i: number): number => b10[i]! : undefined;
   const { probabilityOpaque, brightnessOpaque, whitenessOpaque, cirrusMin, blueMax } = rule;
   const cirrusP = rule.cirrusProbabilityMin ?? 0;
   let toSemi = 0;
@@ -144,10 +148,11 @@ export function splitSemiTransparent(
         classes[i] = MASK_CLASS.semiTransparentCloud;
         toSemi++;
       }
-    } else if (c === MASK_CLASS.clear && b10 !== undefined) {
+    } else if (c === MASK_CLASS.clear && b10At !== undefined) {
       // With a probability, the model must see some hint of cloud too (p >= cirrusProbabilityMin).
+      // B10 last: it may be interpolated on demand.
       const hint = probability === undefined || !(probability[i]! < cirrusP);
-      if (b10[i]! > cirrusMin && blue[i]! < blueMax && hint) {
+      if (hint && blue[i]! < blueMax && b10At(i) > cirrusMin) {
         classes[i] = MASK_CLASS.semiTransparentCloud;
         toSemi++;
         fromClear++;

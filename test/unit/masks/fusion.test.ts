@@ -3,12 +3,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   computeFeatures,
+  FUSION_FEATURES,
   maxFilter,
+  pixelFeatures,
   type FusionInputs,
 } from '../../../electron/core/masks/fusion/features.js';
 import { fitLogistic } from '../../../electron/core/masks/fusion/fit.js';
 import { findLabelledCases } from '../../../electron/core/masks/fusion/labelled.js';
-import { fuseClouds, type FusionModel } from '../../../electron/core/masks/fusion/model.js';
+import {
+  fuseClouds,
+  gateMaximum,
+  linearScore,
+  type FusionModel,
+} from '../../../electron/core/masks/fusion/model.js';
 import { loadCard } from '../../../electron/core/models/card-load.js';
 import { validateCard } from '../../../electron/core/models/card-validate.js';
 import { runModel } from '../../../electron/core/pipeline/run-model.js';
@@ -207,6 +214,53 @@ describe('fuseClouds', () => {
     const classes = Uint8Array.from([0, 3, 4, 2]);
     fuseClouds(classes, inp, { ...model, bias: -100 }); // the model would call everything clear
     expect([...classes]).toEqual([0, 3, 4, 2]);
+  });
+
+  it('decides every pixel as the gate maximum, pixelFeatures and linearScore do (any gate radius, NaN)', () => {
+    // The reference: the float gate maximum and the per-pixel feature vector and score, as the
+    // fused decision was first written; fuseClouds' binary gate and inlined score must agree.
+    const [w, h] = [37, 23];
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const inp = inputs(w, h, {});
+    for (const key of ['probability', 'blue', 'green', 'red', 'nir', 'swir2'] as const) {
+      for (let i = 0; i < w * h; i++)
+        inp[key][i] = rnd() < 0.03 ? NaN : key === 'probability' ? rnd() ** 3 : rnd() * 0.6;
+    }
+    const card: FusionModel = {
+      features: ['b12', 'logitMax5', 'logitP', 'whiteness', 'ndvi', 'hot', 'brightness'],
+      mean: [0.1, -2, -3, 0.3, 0.2, 0, 0.2],
+      std: [0.1, 5, 4.6, 0.2, 0.16, 0.04, 0.11],
+      weights: [0.5, 0.9, 0.7, -0.6, -0.6, 0.8, 0.7],
+      bias: -0.8,
+      threshold: 0.5,
+      gate: 0.4,
+    };
+    const classes0 = Uint8Array.from({ length: w * h }, () => [0, 1, 1, 2, 2, 3, 4][Math.floor(rnd() * 7)]!);
+    for (const gateRadius of [0, 1, 2, 3, 6]) {
+      for (const gate of [0, 0.4, 0.95]) {
+        const m = { ...card, gate, gateRadius };
+        const max5 = maxFilter(inp.probability, w, h, 2);
+        const gateMax = gateMaximum(inp, max5, m);
+        const score = linearScore(m);
+        const zCut = Math.log(m.threshold / (1 - m.threshold));
+        const x = new Float64Array(FUSION_FEATURES.length);
+        const want = classes0.slice();
+        for (let i = 0; i < want.length; i++) {
+          if (want[i] !== 1 && want[i] !== 2) continue;
+          if (!(gateMax[i]! >= gate)) {
+            if (want[i] === 2) want[i] = 1;
+            continue;
+          }
+          pixelFeatures(inp, max5, i, x);
+          const z = score(x);
+          if (!Number.isNaN(z)) want[i] = z > zCut ? 2 : 1;
+        }
+        const got = classes0.slice();
+        fuseClouds(got, inp, m);
+        expect([...got], `gate ${gate} radius ${gateRadius}`).toEqual([...want]);
+      }
+    }
   });
 
   it('card validation refuses an inconsistent fusion block', async () => {

@@ -86,6 +86,20 @@ describe('splitSemiTransparent on synthetic spectra', () => {
     }
   });
 
+  it('reads B10 through a function as through the array, and only where the other tests pass', () => {
+    const input = inputOf(PIXELS);
+    const b10 = input.b10 as Float32Array;
+    const asked: number[] = [];
+    const viaFunction = splitSemiTransparent({
+      ...inputOf(PIXELS),
+      b10: (i) => (asked.push(i), b10[i]!),
+    });
+    expect([...viaFunction.classes]).toEqual([...splitSemiTransparent(input).classes]);
+    // Clear pixels with a hint of cloud (p >= 0.2) and B02 under blueMax: the cirrus veil and the
+    // bright desert.
+    expect(asked.map((i) => PIXELS[i]!.name)).toEqual(['thin cirrus over vegetation', 'bright desert']);
+  });
+
   it('rejects arrays that are not on the classes grid', () => {
     expect(() => splitSemiTransparent({ ...inputOf(PIXELS), red: new Float32Array(2) })).toThrow(/red/);
   });

@@ -167,12 +167,29 @@ function blockMaxima(
  * is missing). `max5` is the 5 x 5 maximum of the probability (maxFilter radius 2).
  */
 export function pixelFeatures(inputs: FusionInputs, max5: Float32Array, i: number, out: Float64Array): void {
-  const p = inputs.probability[i]!;
-  const pm = max5[i]!;
-  const b = inputs.blue[i]!;
-  const g = inputs.green[i]!;
-  const r = inputs.red[i]!;
-  const nir = inputs.nir[i]!;
+  featuresOf(
+    inputs.probability[i]!,
+    max5[i]!,
+    inputs.blue[i]!,
+    inputs.green[i]!,
+    inputs.red[i]!,
+    inputs.nir[i]!,
+    inputs.swir2[i]!,
+    out,
+  );
+}
+
+/** pixelFeatures from one pixel's values (small, so that the per-pixel loops inline it). */
+export function featuresOf(
+  p: number,
+  pm: number,
+  b: number,
+  g: number,
+  r: number,
+  nir: number,
+  swir2: number,
+  out: Float64Array,
+): void {
   const mean = (b + g + r) / 3;
   const s = nir + r;
   out[0] = Number.isNaN(p) ? NaN : logit(p);
@@ -182,7 +199,7 @@ export function pixelFeatures(inputs: FusionInputs, max5: Float32Array, i: numbe
   out[3] = (Math.abs(b - mean) + Math.abs(g - mean) + Math.abs(r - mean)) / Math.max(mean, 1e-3);
   out[4] = b - 0.5 * r - 0.08;
   out[5] = s > 1e-6 ? (nir - r) / s : NaN;
-  out[6] = inputs.swir2[i]!;
+  out[6] = swir2;
 }
 
 /** Index of each named feature in pixelFeatures' output. */

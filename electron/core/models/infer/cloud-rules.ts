@@ -72,14 +72,12 @@ export function applyCloudRules(cfg: CloudRulesConfig, s: CloudRulesStrip): Rule
   if (cfg.semi) {
     const { cirrus, resolution } = cfg;
     const window = { x: cfg.window.x, y: cfg.window.y + s.y0, width: s.width, height: s.rows };
-    // Interpolated exactly as readReflectance would (the same source pixels and weights).
+    // Interpolated exactly as readReflectance would (the same source pixels and weights); at 10
+    // and 20 m a row at a time, only the rows where the cirrus test reaches B10.
     const b10 = cirrus
-      ? resample(
-          { data: cirrus.data, window: cirrus.window, resolution: 60 },
-          window,
-          resolution,
-          resolution === 60 ? 'nearest' : 'bilinear',
-        )
+      ? resolution === 60
+        ? resample({ data: cirrus.data, window: cirrus.window, resolution: 60 }, window, 60, 'nearest')
+        : cirrusRows(cirrus, window, resolution)
       : undefined;
     splitSemiTransparent(
       { classes: s.classes, probability: s.probability, b10, blue: s.blue, green: s.green, red: s.red },
@@ -87,6 +85,31 @@ export function applyCloudRules(cfg: CloudRulesConfig, s: CloudRulesStrip): Rule
     );
   }
   return { fusion: t1 - t0, semi: now() - t1 };
+}
+
+/**
+ * B10 at index i of `window` (row-major), bilinear from 60 m, interpolated one row of the window
+ * at a time when a pixel of that row first asks: the same numbers as resampling the whole window
+ * (a row's weights depend only on its own row and column), without interpolating the many rows
+ * no pixel reads.
+ */
+export function cirrusRows(
+  cirrus: Cirrus,
+  window: PixelWindow,
+  resolution: Resolution,
+): (i: number) => number {
+  const src = { data: cirrus.data, window: cirrus.window, resolution: 60 };
+  const rows: (Float32Array | undefined)[] = new Array<Float32Array | undefined>(window.height);
+  const { x, y: y0, width } = window;
+  return (i) => {
+    const y = (i / width) | 0;
+    let row = rows[y];
+    if (!row) {
+      row = resample(src, { x, y: y0 + y, width, height: 1 }, resolution, 'bilinear');
+      rows[y] = row;
+    }
+    return row[i - y * width]!;
+  };
 }
 
 /** Worker start-up data and messages (`cloud-rules-worker.ts`). */
