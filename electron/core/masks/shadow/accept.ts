@@ -7,7 +7,7 @@
  * of a shadow that a rigid translation of an imperfect cloud mask misses (cloud edges, the
  * cloud's vertical extent), where Fmask dilates blindly by a fixed number of pixels.
  */
-import { labelComponents } from './components.js';
+import { labelComponents, type Components } from './components.js';
 import { dilateSquare } from './dilate.js';
 
 export interface AcceptOptions {
@@ -19,16 +19,19 @@ export interface AcceptOptions {
   reach: number;
 }
 
-/** 1 where shadow: accepted regions of `potential` within reach of `footprint`. */
+/**
+ * 1 where shadow: accepted regions of `potential` within reach of `footprint`. `comps`: the
+ * regions of `potential` when the caller has labelled them already.
+ */
 export function acceptShadowObjects(
   potential: Uint8Array,
   footprint: Uint8Array,
   width: number,
   height: number,
   opts: AcceptOptions,
+  comps: Components = labelComponents(potential, width, height),
 ): Uint8Array {
   const n = width * height;
-  const comps = labelComponents(potential, width, height);
   const widened = dilateSquare(footprint, width, height, opts.overlapRadius);
   const overlap = new Int32Array(comps.count + 1);
   const size = new Int32Array(comps.count + 1);

@@ -6,13 +6,14 @@
  * visible cloud like any other shadow. Scenes where no cloud matched give no typical height and
  * keep nothing here (a clear scene's dark forest at the edge stays clear).
  */
-import { labelComponents } from './components.js';
+import { labelComponents, type Components } from './components.js';
 import type { Offset } from './project.js';
 
 /**
  * Adds to `shadow` (in place) the eligible pixels of border-touching `potential` regions.
  * `per`: shadow offset from its cloud per metre of height; `height`: the typical cloud height (m).
- * Returns the number of pixels added.
+ * `comps`: the regions of `potential` when the caller has labelled them already. Returns the
+ * number of pixels added.
  */
 export function addEdgeShadows(
   potential: Uint8Array,
@@ -21,16 +22,17 @@ export function addEdgeShadows(
   height: number,
   per: Offset,
   cloudHeight: number,
+  comps?: Components,
 ): number {
   const dc = per.dcol * cloudHeight;
   const dr = per.drow * cloudHeight;
   // Less than a pixel of offset: the cloud would sit on its own shadow, nothing to add.
   if (Math.hypot(dc, dr) < 1) return 0;
-  const comps = labelComponents(potential, width, height);
+  const regions = comps ?? labelComponents(potential, width, height);
   // Regions touching a border that the sun direction points to (the casting cloud's side).
-  const touches = new Uint8Array(comps.count + 1);
+  const touches = new Uint8Array(regions.count + 1);
   const mark = (p: number): void => {
-    const l = comps.labels[p] as number;
+    const l = regions.labels[p] as number;
     if (l) touches[l] = 1;
   };
   if (dc < 0) for (let y = 0; y < height; y++) mark(y * width + width - 1);
@@ -44,7 +46,7 @@ export function addEdgeShadows(
     const rowOut = cy < 0 || cy >= height;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      const l = comps.labels[p] as number;
+      const l = regions.labels[p] as number;
       if (!l || !touches[l] || shadow[p]) continue;
       const cx = x - dc;
       if (rowOut || cx < 0 || cx >= width) {

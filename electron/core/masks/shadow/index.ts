@@ -168,17 +168,21 @@ function* run(
     const cut = cutCloudSilhouettes(near, width, height, per, typical);
     for (let i = 0; i < n; i++) if (cut[i]) footprint[i] = 1;
   }
+  // The regions of potential shadow, labelled once for the overlap test and the border shadows.
+  const edges = opts.edgeShadows !== false && typical !== null;
+  const potential = regions || edges ? labelComponents(candidates, width, height) : undefined;
   // Fmask: the silhouette's pixels that are potential shadow, nothing else.
   const shadow = regions
-    ? acceptShadowObjects(candidates, footprint, width, height, {
-        overlapRadius: o.overlapRadius,
-        minOverlap: o.minOverlap,
-        reach: o.overlapRadius + spread,
-      })
+    ? acceptShadowObjects(
+        candidates,
+        footprint,
+        width,
+        height,
+        { overlapRadius: o.overlapRadius, minOverlap: o.minOverlap, reach: o.overlapRadius + spread },
+        potential,
+      )
     : Uint8Array.from(footprint, (f, i) => f & (candidates[i] as number));
-  if (opts.edgeShadows !== false && typical !== null) {
-    addEdgeShadows(candidates, shadow, width, height, per, typical);
-  }
+  if (edges) addEdgeShadows(candidates, shadow, width, height, per, typical, potential);
   const dilated = dilateSquare(shadow, width, height, o.dilate);
   // The dilation never covers cloud or no-data.
   for (let i = 0; i < n; i++) if (cloudIn[i] || !valid[i]) dilated[i] = 0;

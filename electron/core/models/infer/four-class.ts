@@ -289,13 +289,7 @@ async function applyShadows(
     { signal },
   );
   // Shadow only where the CNN saw clear ground: a cloud above a shadow stays a cloud.
-  for (let y = 0; y < grid.height; y++) {
-    const row = rowOf(y);
-    for (let x = 0; x < grid.width; x++) {
-      const i = y * grid.width + x;
-      if (classes[i] === 1 && res.shadow[row + colOf[x]!]) classes[i] = 4;
-    }
-  }
+  paintShadows(classes, { ...win, width: grid.width, height: grid.height }, res.shadow, sWin, k);
   return {
     resolution: shadowRes,
     matched: res.objects.filter((o) => o.height !== null).length,
@@ -306,4 +300,32 @@ async function applyShadows(
 function mean(xs: number[]): number {
   const f = xs.filter(Number.isFinite);
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+}
+
+/**
+ * Turns clear (1) class pixels to shadow (4) under the shadow pixels. `classes` covers `win` of
+ * the working grid; `shadow` covers `sWin` of the grid k times coarser (a shadow pixel over k x k
+ * class pixels). Walks the shadow pixels (a few % of the grid), not every class pixel.
+ */
+export function paintShadows(
+  classes: Uint8Array,
+  win: PixelWindow,
+  shadow: Uint8Array,
+  sWin: PixelWindow,
+  k: number,
+): void {
+  for (let sy = 0; sy < sWin.height; sy++) {
+    const y0 = Math.max(0, (sWin.y + sy) * k - win.y);
+    const y1 = Math.min(win.height, (sWin.y + sy + 1) * k - win.y);
+    for (let sx = 0; sx < sWin.width; sx++) {
+      if (!shadow[sy * sWin.width + sx]) continue;
+      const x0 = Math.max(0, (sWin.x + sx) * k - win.x);
+      const x1 = Math.min(win.width, (sWin.x + sx + 1) * k - win.x);
+      for (let y = y0; y < y1; y++) {
+        for (let i = y * win.width + x0, e = y * win.width + x1; i < e; i++) {
+          if (classes[i] === 1) classes[i] = 4;
+        }
+      }
+    }
+  }
 }

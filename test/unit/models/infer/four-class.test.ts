@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../../../electron/core/models/card.js';
-import { predictFourClasses } from '../../../../electron/core/models/infer/four-class.js';
+import { paintShadows, predictFourClasses } from '../../../../electron/core/models/infer/four-class.js';
 import { onnxRunner } from '../../../../electron/core/models/infer/runner.js';
 import { createSession, type ModelSession } from '../../../../electron/core/models/session.js';
 import { destroySharedDecoder } from '../../../../electron/core/raster/jp2/index.js';
@@ -117,3 +117,34 @@ describe.skipIf(!hasTool('opj_compress'))(
     });
   },
 );
+
+describe('paintShadows', () => {
+  it('marks exactly the clear pixels whose coarse pixel is shadow, for any window offset', () => {
+    let seed = 5;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (const k of [1, 2, 3]) {
+      for (const win of [
+        { x: 0, y: 0, width: 20, height: 14 },
+        { x: 5, y: 3, width: 17, height: 11 },
+        { x: 1, y: 2, width: 8, height: 1 },
+      ]) {
+        const sWin = {
+          x: Math.floor(win.x / k),
+          y: Math.floor(win.y / k),
+          width: Math.ceil((win.x + win.width) / k) - Math.floor(win.x / k),
+          height: Math.ceil((win.y + win.height) / k) - Math.floor(win.y / k),
+        };
+        const shadow = Uint8Array.from({ length: sWin.width * sWin.height }, () => (rnd() < 0.3 ? 1 : 0));
+        const classes = Uint8Array.from({ length: win.width * win.height }, () => Math.floor(rnd() * 5));
+        // The reference: every class pixel looks up its coarse pixel.
+        const want = classes.map((c, i) => {
+          const sx = Math.floor((win.x + (i % win.width)) / k) - sWin.x;
+          const sy = Math.floor((win.y + Math.floor(i / win.width)) / k) - sWin.y;
+          return c === 1 && shadow[sy * sWin.width + sx] ? 4 : c;
+        });
+        paintShadows(classes, win, shadow, sWin, k);
+        expect([...classes], `k ${k} window ${JSON.stringify(win)}`).toEqual([...want]);
+      }
+    }
+  });
+});
