@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultJobs } from '../../electron/core/batch/index.js';
-import { usableMemoryBytes } from '../../electron/core/memory.js';
+import { applyAllocatorSettings, tuneAllocator, usableMemoryBytes } from '../../electron/core/memory.js';
+import { loadNativeAddon } from '../../electron/core/raster/jp2/native.js';
 import { runModel } from '../../electron/core/pipeline/run-model.js';
 import { destroySharedDecoder } from '../../electron/core/raster/jp2/index.js';
 import { makeScene } from '../fixtures/make-scene.js';
@@ -45,5 +46,27 @@ describe.skipIf(!hasTool('opj_compress'))('the inference engine under a cgroup c
       (e: unknown) => e,
     )) as Error;
     expect(err.message).toMatch(/needs about [\d.]+ GB, above the 0\.1 GB allowed/);
+  });
+});
+
+describe('the C allocator settings', () => {
+  const glibc = Boolean(
+    (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+      ?.glibcVersionRuntime,
+  );
+  const addon = 'addon' in loadNativeAddon();
+
+  it('are left alone with S2_MALLOC=default, and say why', () => {
+    expect(applyAllocatorSettings({ S2_MALLOC: 'default' })).toEqual({
+      applied: false,
+      reason: 'S2_MALLOC=default',
+    });
+  });
+
+  it('apply through the native addon on glibc, once per process; otherwise they say why not', () => {
+    const first = tuneAllocator({});
+    expect(tuneAllocator({ S2_MALLOC: 'default' })).toBe(first); // once: the first call decides
+    if (process.platform === 'linux' && glibc && addon) expect(first).toEqual({ applied: true });
+    else expect(first).toMatchObject({ applied: false, reason: expect.any(String) });
   });
 });

@@ -20,6 +20,10 @@
 #include <node_api.h>
 #include <openjpeg.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 /* ---------------------------------------------------------------- memory stream */
 
 typedef struct {
@@ -292,11 +296,44 @@ static napi_value version(napi_env env, napi_callback_info cb) {
   return v;
 }
 
+/*
+ * tuneMalloc(mmapThreshold: number, arenaMax: number) -> boolean
+ *
+ * glibc only (false elsewhere, and where mallopt refuses). The pipeline allocates and frees many
+ * typed arrays of 1 to 50 MB (decoded tiles, strips, masks) from several threads. glibc's
+ * threshold for serving them with mmap rises to 32 MB after the first frees, so most of them come
+ * from per-thread heap arenas, which fragment and keep the freed memory: a fixed threshold returns
+ * the large ones on free, one arena lets every thread reuse the rest. Here because this is the
+ * project's only native module, loaded where the tiles are decoded (settings: core/memory.ts).
+ * A value <= 0 leaves that setting alone.
+ */
+static napi_value tune_malloc(napi_env env, napi_callback_info cb) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t threshold = 0;
+  int32_t arenas = 0;
+  if (napi_get_cb_info(env, cb, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      napi_get_value_int32(env, argv[0], &threshold) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &arenas) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tuneMalloc(mmapThreshold, arenaMax): two integers");
+    return NULL;
+  }
+  bool ok = false;
+#if defined(__GLIBC__)
+  ok = (threshold <= 0 || mallopt(M_MMAP_THRESHOLD, threshold) == 1) &&
+       (arenas <= 0 || mallopt(M_ARENA_MAX, arenas) == 1);
+#endif
+  napi_value v = NULL;
+  napi_get_boolean(env, ok, &v);
+  return v;
+}
+
 /* Context-aware registration: loadable in the main thread and in every worker thread. */
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"decode", NULL, decode, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openjpegVersion", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tuneMalloc", NULL, tune_malloc, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -56,6 +56,8 @@ export interface NativeAddon {
     data: Uint8Array | Uint16Array | Int16Array;
   };
   openjpegVersion(): string;
+  /** glibc's mallopt (see src/openjp2.c); absent from builds that predate it. */
+  tuneMalloc?(mmapThreshold: number, arenaMax: number): boolean;
 }
 
 const ADDON = join('native', 'openjp2', 'build', 'Release', 'openjp2.node');
