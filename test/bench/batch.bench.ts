@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       `${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB (default jobs here: ${defaultJobs(res)})\n`,
   );
   console.log(
-    '| jobs | ONNX threads/job | scenes | wall (s) | mean s/scene | products/hour | peak RSS (MB) |',
+    '| jobs | ONNX threads/job | scenes | wall (s) | mean s/scene | products/hour | peak RSS (MiB) |',
   );
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

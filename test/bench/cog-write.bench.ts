@@ -90,7 +90,7 @@ if (mode === 'case' && name !== undefined) {
     rmSync(dir, { recursive: true, force: true });
   }
 } else {
-  console.log('| case | write time (s) | peak RSS (MB) | file (MB) |');
+  console.log('| case | write time (s) | peak RSS (MiB) | file (MB) |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const c of Object.keys(CASES)) {
     const p = spawnSync(process.execPath, ['--import', 'tsx', self, 'case', c], { encoding: 'utf8' });

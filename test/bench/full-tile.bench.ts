@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     `\npredict (default four classes), full-size generated L1C product ${safePath.split('/').pop()}\n`,
   );
   console.log(
-    '| code | res | codec | wall (s) | CPU (s) | peak RSS (MB) | wall / opj_decompress | stages (CLI) |',
+    '| code | res | codec | wall (s) | CPU (s) | peak RSS (MiB) | wall / opj_decompress | stages (CLI) |',
   );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

@@ -140,7 +140,7 @@ const has = (tool: string): boolean => {
 
 function table(rows: BenchRow[]): string {
   const lines = [
-    '| tool | level | runs | wall (s), median | vs opj_decompress, median of rounds | CPU (s), median | CPU vs opj_decompress | peak RSS (MB) |',
+    '| tool | level | runs | wall (s), median | vs opj_decompress, median of rounds | CPU (s), median | CPU vs opj_decompress | peak RSS (MiB) |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {

@@ -29,7 +29,7 @@ async function child(files: string[]): Promise<void> {
   await decoder.destroy();
 }
 
-/** Wall seconds and peak RSS (MB) of a command, from GNU time (which reports on stderr). */
+/** Wall seconds and peak RSS (MiB) of a command, from GNU time (which reports on stderr). */
 function run(cmd: string[], env: NodeJS.ProcessEnv = process.env): { wall: number; rss: number } {
   const res = execFileSync(
     'sh',
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     repeat,
     'runs\n',
   );
-  console.log('| tool | wall (s) | vs opj_decompress | peak RSS (MB) |');
+  console.log('| tool | wall (s) | vs opj_decompress | peak RSS (MiB) |');
   console.log('|---|---|---|---|');
   for (const [name, wall, rss] of rows)
     console.log(`| ${name} | ${wall.toFixed(2)} | ${(wall / opj).toFixed(2)}x | ${rss.toFixed(0)} |`);

@@ -97,7 +97,7 @@ if (caseArg >= 0) {
       `| ${label} | ${n}² (${((n * n) / 1e6).toFixed(1)} M px) | ${j.seconds.toFixed(2)} | ${j.peakRssMb.toFixed(0)} | ${j.detail} |`,
     );
   }
-  console.log('| case | pixels | wall (s) | peak RSS (MB) | result |');
+  console.log('| case | pixels | wall (s) | peak RSS (MiB) | result |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
   console.log('\nWall time excludes making the synthetic masks; peak RSS includes the two 120 MB masks.');

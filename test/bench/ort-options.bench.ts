@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     `\nONNX Runtime on the CPU, ${values.model}, ${values.tiles} tiles per setting after one warm-up\n`,
   );
   console.log(
-    '| arena | mem pattern | tile | batch | threads | wall s/Mpx | CPU s/Mpx | system | peak RSS (MB) |',
+    '| arena | mem pattern | tile | batch | threads | wall s/Mpx | CPU s/Mpx | system | peak RSS (MiB) |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   }
   console.log(`\npredict, ${values.model}, full-size generated L1C product\n`);
   console.log(
-    '| resolution | pixels | tiles | wall incl. start (s) | predict (s) | read+decode (s) | inference (s) | COG write (s) | tiles/s | peak RSS (MB) | provider | cloud |',
+    '| resolution | pixels | tiles | wall incl. start (s) | predict (s) | read+decode (s) | inference (s) | COG write (s) | tiles/s | peak RSS (MiB) | provider | cloud |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);

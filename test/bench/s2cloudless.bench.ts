@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   console.log(
     `\ns2cloudless (${trees} trees x ${leaves} leaves, synthetic), full-size generated L1C product ${safePath.split('/').pop()}\n`,
   );
-  console.log('| res | wall (s) | CPU (s) | peak RSS (MB) | stages (CLI) |');
+  console.log('| res | wall (s) | CPU (s) | peak RSS (MiB) | stages (CLI) |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 }
