@@ -18,8 +18,10 @@ let shared: Jp2Decoder | undefined;
  * the decode workers start (see tuneAllocator).
  */
 export function getSharedDecoder(opts?: Jp2DecoderOptions): Jp2Decoder {
-  if (!shared) tuneAllocator();
-  shared ??= new Jp2Decoder(opts);
+  if (!shared) {
+    tuneAllocator();
+    shared = new Jp2Decoder(opts);
+  }
   return shared;
 }
 
