@@ -31,8 +31,8 @@ const COMMANDS: ReadonlyArray<{ name: string; usage: string }> = [
     name: 'predict',
     usage: `predict <product> [--model ID] [--resolution 10|20|60] [--out FILE] [--probabilities]
         [--probabilities-out FILE] [--batch N] [--quicklook FILE.png]
-        [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--tile PX] [--max-memory GB]
-        [--coarsening average|jp2-level] [--cloud-only] [--no-fusion]
+        [--granule ID] [--providers cuda,webgpu,cpu] [--threads N] [--network-workers N]
+        [--tile PX] [--max-memory GB] [--coarsening average|jp2-level] [--cloud-only] [--no-fusion]
     Run a cloud model over the whole product and write the class mask (0 no data, 1 clear,
     2 cloud, 3 semi-transparent cloud, 4 cloud shadow) as a Cloud-Optimized GeoTIFF: the
     model's clouds fused with spectral evidence (the card's fused decision; --no-fusion: the
@@ -41,7 +41,9 @@ const COMMANDS: ReadonlyArray<{ name: string; usage: string }> = [
     default output <product>_<model>_<res>m.tif, default model dl-l8s2-uv-6b at its card's
     resolution. Ctrl+C cancels and leaves no partial file. At 20 and 60 m the 10 m bands are
     block-averaged (the default); --coarsening jp2-level reads a reduced JPEG2000 level instead
-    (about 3x less decoding, but it cost the default model 0.10-0.23 of cloud F1 on real data).`,
+    (about 3x less decoding, but it cost the default model 0.10-0.23 of cloud F1 on real data).
+    On the CPU the network runs on two worker sessions where there are 2 threads and 8 GiB of
+    memory (about 230 MB more); --network-workers 1 keeps one session.`,
   },
   {
     name: 'compare',

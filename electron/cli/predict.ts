@@ -32,6 +32,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
         granule: { type: 'string' },
         providers: { type: 'string' },
         threads: { type: 'string' },
+        'network-workers': { type: 'string' },
         tile: { type: 'string' },
         'max-memory': { type: 'string' },
         coarsening: { type: 'string' },
@@ -58,6 +59,13 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
     );
     return 2;
   }
+  const workers = values['network-workers'];
+  if (workers !== undefined && !(Number.isInteger(Number(workers)) && Number(workers) >= 1)) {
+    io.stderr.write(
+      `s2cloud predict: --network-workers must be a whole number of at least 1 (got ${workers}).\n`,
+    );
+    return 2;
+  }
   const ac = new AbortController();
   const onSigint = (): void => ac.abort();
   const bar = progressBar(io.stderr as { write(s: string): unknown; isTTY?: boolean }, 'predict');
@@ -76,6 +84,7 @@ export async function runPredict(args: string[], io: CliIo): Promise<number> {
       ...(values['no-fusion'] ? { fusion: false } : {}),
       providers: values.providers ? (values.providers.split(',') as ProviderName[]) : undefined,
       threads: values.threads ? Number(values.threads) : undefined,
+      ...(workers !== undefined ? { networkWorkers: Number(workers) } : {}),
       tileSize: values.tile ? Number(values.tile) : undefined,
       coarsening: values.coarsening as 'average' | 'jp2-level' | undefined,
       maxMemoryBytes: values['max-memory'] ? Number(values['max-memory']) * 2 ** 30 : undefined,

@@ -24,6 +24,7 @@ import { onnxRunner } from '../models/infer/runner.js';
 import { predictS2cloudless } from '../models/s2cloudless/run.js';
 import { modelFilePath, modelIds, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
+import { defaultNetworkWorkers, openPoolRunner, type PoolRunner } from '../models/infer/pool.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { confineOutput, outputPathIn, safeFileStem } from '../outputs/index.js';
@@ -84,6 +85,12 @@ export interface RunModelOptions {
   fusion?: boolean;
   /** ONNX Runtime intra-op threads (default all cores). Ignored with `session`. */
   threads?: number;
+  /**
+   * CPU sessions the network runs on at once, each in a worker thread with its share of
+   * `threads` (models/infer/pool.ts). Default: `defaultNetworkWorkers`. Ignored with `session`
+   * and on a GPU.
+   */
+  networkWorkers?: number;
   /** Execution providers to try, in order. Ignored with `session`. */
   providers?: readonly ProviderName[];
   /** A session already opened on this model's ONNX file (the batch reuses one per job); not released here. */
@@ -295,8 +302,12 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
       // A session opened here is released as soon as the CNN is done: ONNX Runtime's arena holds
       // about 1.2 GB for a 1024 px tile, which the shadow step would otherwise sit on top of.
       let released: Promise<void> | undefined;
+      let poolClose: (() => Promise<void>) | undefined;
       const releaseOwn = (): Promise<void> =>
-        (released ??= opts.session ? Promise.resolve() : model.session.release());
+        (released ??= Promise.all([
+          poolClose?.(),
+          opts.session ? Promise.resolve() : model.session.release(),
+        ]).then(() => undefined));
       try {
         report('open', 1, 1, ends.open);
         let stage: 'cnn' | 'shadows' | 'write' = 'cnn';
@@ -312,9 +323,15 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
               ...(keep ? [keep] : []),
             ]
           : [];
+        const workers =
+          opts.session || model.provider !== 'cpu'
+            ? 1
+            : (opts.networkWorkers ?? defaultNetworkWorkers(model.threads));
+        const pool = workers > 1 ? await openPool(onnx, card, workers, model, opts.log) : undefined;
+        poolClose = pool ? (): Promise<void> => pool.close() : undefined;
         const options: PredictOptions = {
           card,
-          runner: onnxRunner(model, card),
+          runner: pool ?? onnxRunner(model, card),
           resolution: res,
           tileSize: opts.tileSize,
           coarsening: opts.coarsening,
@@ -385,5 +402,29 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
     return out;
   } finally {
     await product.close();
+  }
+}
+
+/**
+ * The network pool, or undefined (with the reason logged) when its sessions cannot open: the run
+ * then goes on with the one session already open.
+ */
+async function openPool(
+  onnx: string,
+  card: ModelCard,
+  workers: number,
+  model: ModelSession,
+  log: ((line: string) => void) | undefined,
+): Promise<PoolRunner | undefined> {
+  const threads = Math.max(1, Math.floor(model.threads / workers));
+  try {
+    const pool = await openPoolRunner(onnx, card, workers, threads);
+    log?.(`onnxruntime: the network runs on ${workers} worker sessions, ${threads} thread(s) each`);
+    return pool;
+  } catch (err) {
+    log?.(
+      `onnxruntime: no network workers (${err instanceof Error ? err.message : String(err)}); one session instead`,
+    );
+    return undefined;
   }
 }

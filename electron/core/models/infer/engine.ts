@@ -126,12 +126,13 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     card.tiling.multiple,
   );
   const K = runner.channels;
+  const concurrency = Math.max(1, runner.concurrency ?? 1);
   const counter = new ClassCounter();
   const steps: StripStep[] = [...(opts.steps ?? []), counter];
   const network: StripNeed[] = bands.map((band) => ({ band, resolution }));
   const needs = unionOfNeeds(steps, network);
   const ahead = Math.max(1, opts.readAhead ?? defaultReadAhead(resolution));
-  checkMemory(product, opts, plan, steps, needs.length, K, ahead, resolution);
+  checkMemory(product, opts, plan, steps, needs.length, K, ahead, resolution, concurrency);
   const grid = windowGrid(tileGrid, win);
   const ctx: StripContext = { product, resolution, window: win, grid, channels: K, signal };
 
@@ -155,6 +156,8 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     signal,
     tilesDone: 0,
     inferSeconds: 0,
+    running: 0,
+    runningSince: 0,
     onTiles: (done) => {
       const elapsed = now() - t0;
       opts.onProgress?.({
@@ -210,11 +213,13 @@ export async function predictProduct(product: Product, opts: PredictOptions): Pr
     const fill = (): void => {
       while (queued < plan.rows.length && pending.length < ahead)
         pending.push(readStrip(plan.rows[queued++]!));
-      // The next strip is converted as soon as it is decoded: that runs while the main thread
-      // waits (for the rules' worker, between tiles), not in front of the strip's network pass.
-      // Those after it wait as stored numbers.
+      // With the network on the main thread, the next strip is converted as soon as it is
+      // decoded: that runs while the main thread waits (for the rules' worker, between tiles),
+      // not in front of the strip's network pass. Those after it wait as stored numbers. With the
+      // network in workers (pool.ts) the main thread is free anyway, and a strip converted early
+      // would be one more strip of floats (about 130 MB at 10 m) beside the second arena.
       // A failure here is thrown again when the strip is taken, and reported there.
-      pending[0]?.then((d) => d.convert()).catch(() => undefined);
+      if (concurrency === 1) pending[0]?.then((d) => d.convert()).catch(() => undefined);
     };
     fill();
     for (let r = 0; r < plan.rows.length; r++) {
@@ -315,6 +320,9 @@ interface NetworkPass {
   signal: AbortSignal | undefined;
   tilesDone: number;
   inferSeconds: number;
+  /** Runs in flight, and since when at least one has been. */
+  running: number;
+  runningSince: number;
   onTiles: (tilesDone: number) => void;
 }
 
@@ -331,6 +339,10 @@ async function classifyStrip(
   const stripH = rowSpan.core1 - rowSpan.core0;
   const classes = new Uint8Array(W * stripH);
   const probabilities = Array.from({ length: K }, () => new Float32Array(W * stripH).fill(NaN));
+  // Several runs in flight when the runner has several sessions (pool.ts); the tiles' cores do
+  // not overlap, so their outputs land in any order.
+  const inFlight = new Set<Promise<void>>();
+  const limit = Math.max(1, runner.concurrency ?? 1);
   for (let b = 0; b < plan.cols.length; b += net.batch) {
     const cols = plan.cols.slice(b, b + net.batch);
     // Tiles of one run must share a shape: the last column may be narrower, so group by width.
@@ -342,31 +354,42 @@ async function classifyStrip(
       group.forEach((colSpan, n) =>
         gather(input, W, read.rows.lo, rowSpan, colSpan, H, tensor, noData, n, h, w, net.scaling),
       );
-      const t = now();
-      const output = await runner.run(tensor, [group.length, C, h, w], net.signal);
-      net.inferSeconds += now() - t;
-      group.forEach((colSpan, n) =>
-        scatter(
-          output,
-          noData,
-          n,
-          K,
-          h,
-          w,
-          rowSpan,
-          colSpan,
-          plan.margin,
-          W,
-          classes,
-          probabilities,
-          net.classify,
-          card,
-        ),
+      // inferSeconds: the time at least one run was in flight (runs in parallel count once).
+      if (net.running++ === 0) net.runningSince = now();
+      const job = runner.run(tensor, [group.length, C, h, w], net.signal).finally(() => {
+        if (--net.running === 0) net.inferSeconds += now() - net.runningSince;
+      });
+      const stitched = job.then((output) => {
+        group.forEach((colSpan, n) =>
+          scatter(
+            output,
+            noData,
+            n,
+            K,
+            h,
+            w,
+            rowSpan,
+            colSpan,
+            plan.margin,
+            W,
+            classes,
+            probabilities,
+            net.classify,
+            card,
+          ),
+        );
+        net.tilesDone += group.length;
+        net.onTiles(net.tilesDone);
+      });
+      inFlight.add(stitched);
+      void stitched.then(
+        () => inFlight.delete(stitched),
+        () => undefined,
       );
-      net.tilesDone += group.length;
+      if (inFlight.size >= limit) await Promise.race(inFlight);
     }
-    net.onTiles(net.tilesDone);
   }
+  await Promise.all(inFlight);
   return { classes, probabilities };
 }
 
@@ -380,6 +403,7 @@ function checkMemory(
   K: number,
   ahead: number,
   resolution: Resolution,
+  concurrency: number,
 ): void {
   const W = plan.cols.at(-1)?.core1 ?? 0;
   const H = plan.rows.at(-1)?.core1 ?? 0;
@@ -389,7 +413,7 @@ function checkMemory(
       (s.memoryBytes?.({ width: W, height: H, channels: K, stripRows: plan.rows[0]?.inLength ?? H }) ?? 0),
     0,
   );
-  const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead, resolution);
+  const estimate = estimateMemory(plan, W, bandsRead, K, opts.batch, kept, ahead, resolution, concurrency);
   const limit = opts.maxMemoryBytes ?? 0.8 * usableMemoryBytes(); // the cgroup's cap, if any
   if (estimate > limit) {
     const gb = (b: number): string => (b / 2 ** 30).toFixed(1);
@@ -408,7 +432,7 @@ function checkMemory(
  * while it is converted; 2 bytes a 10 m pixel: 2 per pixel at 10 m, 8 at 20 m), the strip's
  * outputs, one batch of tiles in and out, and the network's activations
  * (measured for DL-L8S2-UV: ONNX Runtime's arena holds about 1.1 GB for a 1024 px tile, scaled
- * by area), plus what the steps keep.
+ * by area), once per session at work (pool.ts), plus what the steps keep.
  */
 function estimateMemory(
   plan: TilePlan,
@@ -419,6 +443,7 @@ function estimateMemory(
   kept: number,
   ahead: number,
   resolution: Resolution,
+  concurrency: number,
 ): number {
   const stripRows = (plan.rows[0]?.inLength ?? 0) + plan.multiple;
   const stored = 2 * (resolution / 10) ** 2; // bytes of 10 m samples per working pixel
@@ -426,7 +451,7 @@ function estimateMemory(
   const outputs = W * stripRows * (1 + 4 * K) * 2;
   const tile = (plan.rows[0]?.inLength ?? 0) * (plan.cols[0]?.inLength ?? 0);
   const batch = Math.max(1, batchSize ?? 1);
-  const network = batch * tile * (4 * (bandsRead + K) + (1.1 * 2 ** 30) / (1024 * 1024));
+  const network = concurrency * batch * tile * (4 * (bandsRead + K) + (1.1 * 2 ** 30) / (1024 * 1024));
   return strip + outputs + network + kept + 300 * 2 ** 20; // + runtime and decoder baseline
 }
 

@@ -7,6 +7,8 @@ import type { ModelSession } from '../session.js';
 export interface TileRunner {
   /** Output channels k. */
   channels: number;
+  /** How many runs may be in flight at once (default 1: each awaited before the next). */
+  concurrency?: number;
   run(
     input: Float32Array,
     shape: readonly [number, number, number, number],

@@ -81,6 +81,31 @@ describe.skipIf(!tools)('whole-product tiled inference', () => {
     }
   });
 
+  it('stitches the same when several tiles are in flight and finish out of order', async () => {
+    const window = { x: 30, y: 50, width: 300, height: 220 };
+    let running = 0;
+    let most = 0;
+    let seed = 7;
+    const shuffled: TileRunner = {
+      channels: 1,
+      concurrency: 3,
+      async run(input, shape) {
+        most = Math.max(most, ++running);
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        await new Promise((r) => setTimeout(r, seed % 7));
+        const out = await boxRunner.run(input, shape);
+        running--;
+        return out;
+      },
+    };
+    const common = { card, resolution: 20 as const, window, tileSize: 64, margin: 8 };
+    const one = await predictKept(product, { ...common, runner: boxRunner });
+    const three = await predictKept(product, { ...common, runner: shuffled });
+    expect(most).toBe(3);
+    expect(Buffer.from(three.classes!).equals(Buffer.from(one.classes!))).toBe(true);
+    expect(three.probabilities![0]).toEqual(one.probabilities![0]);
+  });
+
   it('DL-L8S2-UV tiled and untiled agree away from the border (no seams)', async () => {
     const window = { x: 0, y: 0, width: 400, height: 400 };
     const runner = onnxRunner(model, card);
