@@ -58,6 +58,12 @@ const SETTINGS: Setting[] = [
     run: { tileSize: 1024 },
   },
   {
+    id: 'network-pool',
+    what: 'default four classes, the network on two worker sessions (runModel opens them, as predict does with 8 GiB of memory)',
+    resolutions: [10, 20],
+    run: { session: undefined, networkWorkers: 2 },
+  },
+  {
     id: 'no-fusion',
     what: 'four classes, CNN without the fused decision',
     resolutions: [10, 20],
