@@ -164,3 +164,27 @@ export async function openPoolRunner(
     close,
   };
 }
+
+/**
+ * The network pool (`workers` sessions sharing `threads`), or undefined, with the reason logged,
+ * when its sessions cannot open: the run then goes on with one session.
+ */
+export async function openPool(
+  onnx: string,
+  card: ModelCard,
+  workers: number,
+  threads: number,
+  log: ((line: string) => void) | undefined,
+): Promise<PoolRunner | undefined> {
+  const each = Math.max(1, Math.floor(threads / workers));
+  try {
+    const pool = await openPoolRunner(onnx, card, workers, each);
+    log?.(`onnxruntime: the network runs on ${workers} worker sessions, ${each} thread(s) each`);
+    return pool;
+  } catch (err) {
+    log?.(
+      `onnxruntime: no network workers (${err instanceof Error ? err.message : String(err)}); one session instead`,
+    );
+    return undefined;
+  }
+}

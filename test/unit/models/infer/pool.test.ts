@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../../../electron/core/models/card.js';
 import {
   defaultNetworkWorkers,
+  openPool,
   openPoolRunner,
   POOL_MIN_MEMORY_BYTES,
   type PoolRunner,
@@ -86,5 +87,17 @@ describe('the network pool', () => {
     const bad = join(tmp, 'not-a-model.onnx');
     writeFileSync(bad, 'not onnx at all');
     await expect(openPoolRunner(bad, card, 2, 1)).rejects.toThrow(bad);
+  });
+
+  it('falls back to one session, saying why, when the workers cannot open', async () => {
+    const bad = join(tmp, 'broken.onnx');
+    writeFileSync(bad, 'still not onnx');
+    const lines: string[] = [];
+    expect(await openPool(bad, card, 2, 2, (l) => lines.push(l))).toBeUndefined();
+    expect(lines.join('\n')).toMatch(/no network workers.*broken\.onnx.*one session instead/);
+    const ok = await openPool(file, card, 2, 2, (l) => lines.push(l));
+    expect(ok?.concurrency).toBe(2);
+    expect(lines.at(-1)).toMatch(/2 worker sessions, 1 thread\(s\) each/);
+    await ok?.close();
   });
 });
