@@ -13,7 +13,6 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { temporaryOwner } from '../atomic-write.js';
 import { S2Error, toS2Error } from '../errors.js';
-import { defaultNetworkWorkers, openPool, type PoolRunner } from '../models/infer/pool.js';
 import { createSession, type ModelSession } from '../models/session.js';
 import { getSharedDecoder } from '../raster/jp2/index.js';
 import { threadsPerJob, defaultJobs } from './jobs.js';
@@ -201,7 +200,7 @@ export class BatchRun {
       };
       this.runStart = performance.now();
       this.changed(true);
-      await Promise.all(Array.from({ length: jobs }, () => this.worker(threads, jobs)));
+      await Promise.all(Array.from({ length: jobs }, () => this.worker(threads)));
       this.snap.state = this.cancelling ? 'cancelled' : 'finished';
       delete this.snap.etaSeconds;
       this.changed(true);
@@ -219,11 +218,8 @@ export class BatchRun {
     }
   }
 
-  private async worker(threads: number, jobs: number): Promise<void> {
+  private async worker(threads: number): Promise<void> {
     let session: ModelSession | null = null;
-    // The network on worker sessions, as predict has it: for one job only (each job's pool
-    // would add its arenas), on the CPU, where defaultNetworkWorkers says so.
-    let pool: PoolRunner | undefined | null = null;
     try {
       for (;;) {
         while (this.paused && !this.cancelling) await new Promise<void>((r) => this.wake.push(r));
@@ -242,22 +238,12 @@ export class BatchRun {
         const t0 = performance.now();
         try {
           // A LightGBM model (s2cloudless) has no ONNX session: runModel scores it on its own pool.
-          if (this.plan!.card.runtime !== 'lightgbm') {
+          if (this.plan!.card.runtime !== 'lightgbm')
             session ??= await createSession(this.plan!.onnx, { threads, log: () => {} });
-            const workers =
-              jobs === 1 && session.provider === 'cpu' ? defaultNetworkWorkers(session.threads) : 1;
-            if (pool === null) {
-              pool =
-                workers > 1
-                  ? await openPool(this.plan!.onnx, this.plan!.card, workers, session.threads, undefined)
-                  : undefined;
-            }
-          }
           const { summary } = await processScene(scene, {
             work: this.plan!.work,
             outDir: this.plan!.outDir,
             ...(session ? { session } : {}),
-            ...(pool ? { pool } : {}),
             decoder: getSharedDecoder(),
             signal: ac.signal,
             onProgress: (fraction, stage, eta) => {
@@ -298,7 +284,6 @@ export class BatchRun {
         this.changed(true);
       }
     } finally {
-      await pool?.close();
       await session?.session.release();
     }
   }

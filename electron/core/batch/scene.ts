@@ -17,7 +17,6 @@ import type { ModelSession } from '../models/session.js';
 import { confineOutput } from '../outputs/index.js';
 import { runModel, type RunProgress } from '../pipeline/run-model.js';
 import { KAPPAMASK_PALETTE, writeCog } from '../raster/cog/index.js';
-import type { PoolRunner } from '../models/infer/pool.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { openProduct } from '../scene/index.js';
@@ -35,8 +34,6 @@ export interface SceneContext {
   outDir: string;
   /** The job's ONNX session; absent for a LightGBM model (s2cloudless). */
   session?: ModelSession;
-  /** The job's network workers, where it has them (models/infer/pool.ts). */
-  pool?: PoolRunner;
   decoder?: Jp2Decoder;
   signal: AbortSignal;
   /** Scene progress 0..1 with the stage name. */
@@ -67,7 +64,6 @@ export async function processScene(
     quicklookMaxSize: BATCH_QUICKLOOK_SIZE,
     cloudOnly: work.cloudOnly,
     ...(ctx.session ? { session: ctx.session } : {}),
-    ...(ctx.pool ? { pool: ctx.pool } : {}),
     decoder: ctx.decoder,
     keepClasses: work.outputs.metrics || !!work.reference,
     signal,

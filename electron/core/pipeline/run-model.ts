@@ -24,7 +24,7 @@ import { onnxRunner } from '../models/infer/runner.js';
 import { predictS2cloudless } from '../models/s2cloudless/run.js';
 import { modelFilePath, modelIds, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
-import { defaultNetworkWorkers, openPool, type PoolRunner } from '../models/infer/pool.js';
+import { defaultNetworkWorkers, openPool } from '../models/infer/pool.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { confineOutput, outputPathIn, safeFileStem } from '../outputs/index.js';
@@ -91,8 +91,6 @@ export interface RunModelOptions {
    * and on a GPU.
    */
   networkWorkers?: number;
-  /** The network already open on worker sessions (the batch keeps one per job); not closed here. */
-  pool?: PoolRunner;
   /** Execution providers to try, in order. Ignored with `session`. */
   providers?: readonly ProviderName[];
   /** A session already opened on this model's ONNX file (the batch reuses one per job); not released here. */
@@ -329,9 +327,8 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
           opts.session || model.provider !== 'cpu'
             ? 1
             : (opts.networkWorkers ?? defaultNetworkWorkers(model.threads));
-        const own = workers > 1 ? await openPool(onnx, card, workers, model.threads, opts.log) : undefined;
-        poolClose = own ? (): Promise<void> => own.close() : undefined;
-        const pool = opts.pool ?? own;
+        const pool = workers > 1 ? await openPool(onnx, card, workers, model.threads, opts.log) : undefined;
+        poolClose = pool ? (): Promise<void> => pool.close() : undefined;
         const options: PredictOptions = {
           card,
           runner: pool ?? onnxRunner(model, card),
