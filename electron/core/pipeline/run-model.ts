@@ -24,7 +24,7 @@ import { onnxRunner } from '../models/infer/runner.js';
 import { predictS2cloudless } from '../models/s2cloudless/run.js';
 import { modelFilePath, modelIds, modelsDir } from '../models/paths.js';
 import { createSession, type ModelSession, type ProviderName } from '../models/session.js';
-import { defaultNetworkWorkers, openPool } from '../models/infer/pool.js';
+import { defaultNetworkWorkers, openPool, type PoolRunner } from '../models/infer/pool.js';
 import type { Grid } from '../raster/grid.js';
 import type { Jp2Decoder } from '../raster/jp2/index.js';
 import { confineOutput, outputPathIn, safeFileStem } from '../outputs/index.js';
@@ -302,10 +302,10 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
       // A session opened here is released as soon as the CNN is done: ONNX Runtime's arena holds
       // about 1.2 GB for a 1024 px tile, which the shadow step would otherwise sit on top of.
       let released: Promise<void> | undefined;
-      let poolClose: (() => Promise<void>) | undefined;
+      let pool: PoolRunner | undefined; // the network's workers, when it has them
       const releaseOwn = (): Promise<void> =>
         (released ??= Promise.all([
-          poolClose?.(),
+          pool?.close(),
           opts.session ? Promise.resolve() : model.session.release(),
         ]).then(() => undefined));
       try {
@@ -327,8 +327,7 @@ export async function runModel(opts: RunModelOptions): Promise<RunModelResult> {
           opts.session || model.provider !== 'cpu'
             ? 1
             : (opts.networkWorkers ?? defaultNetworkWorkers(model.threads));
-        const pool = workers > 1 ? await openPool(onnx, card, workers, model.threads, opts.log) : undefined;
-        poolClose = pool ? (): Promise<void> => pool.close() : undefined;
+        pool = workers > 1 ? await openPool(onnx, card, workers, model.threads, opts.log) : undefined;
         const options: PredictOptions = {
           card,
           runner: pool ?? onnxRunner(model, card),

@@ -32,6 +32,6 @@ port.on('message', (job: PoolJob) => {
     } catch (err) {
       reply = { id: job.id, ok: false, error: message(err) };
     }
-    port.postMessage(reply, reply.ok ? [reply.output.buffer as ArrayBuffer] : []);
+    port.postMessage(reply, reply.ok && reply.output ? [reply.output.buffer as ArrayBuffer] : []);
   });
 });

@@ -57,10 +57,9 @@ export interface PoolJob {
   shape: readonly [number, number, number, number];
 }
 
+/** A job's output, or (id -1, no output) the worker's session is open. */
 export type PoolReply =
-  | { id: number; ok: true; output?: undefined }
-  | { id: number; ok: true; output: Float32Array }
-  | { id: number; ok: false; error: string };
+  { id: number; ok: true; output?: Float32Array } | { id: number; ok: false; error: string };
 
 export interface PoolRunner extends TileRunner {
   /** Stops the workers (their sessions and arenas go with them). */
@@ -69,8 +68,8 @@ export interface PoolRunner extends TileRunner {
 
 interface Slot {
   worker: Worker;
-  /** The job it is running, if any. */
-  job: number | null;
+  /** Running a job, or opening its session. */
+  busy: boolean;
 }
 
 /**
@@ -95,10 +94,10 @@ export async function openPoolRunner(
 
   const pump = (): void => {
     for (const slot of slots) {
-      if (slot.job !== null) continue;
+      if (slot.busy) continue;
       const job = queue.shift();
       if (!job) return;
-      slot.job = job.id;
+      slot.busy = true;
       slot.worker.postMessage(job, [job.input.buffer as ArrayBuffer]);
     }
   };
@@ -110,11 +109,11 @@ export async function openPoolRunner(
   };
   const opened = Array.from({ length: Math.max(1, workers) }, () => {
     const worker = new Worker(workerEntry(url), { workerData: cfg });
-    const slot: Slot = { worker, job: -1 }; // busy until its session is open
+    const slot: Slot = { worker, busy: true };
     slots.push(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (reply: PoolReply) => {
-        slot.job = null;
+        slot.busy = false;
         if (reply.id === -1) {
           if (reply.ok) resolve();
           else reject(new S2Error('BAD_MODEL', `${file}: ${reply.error}`, { file }));
